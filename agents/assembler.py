@@ -1,0 +1,93 @@
+"""Assembler agent: the model titles and describes the video; media tools cut it together.
+
+Scenes are joined without re-encoding when their encodings match, so assembling
+after an edit costs seconds, not a re-render.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from langchain_core.language_models import BaseChatModel
+from pydantic import BaseModel
+
+from agents.schemas import VideoDescription, VideoPlan
+from prompts import load_prompt
+from tools import media
+
+__all__ = ["Assembly", "SceneClip", "assemble_video", "describe_video"]
+
+
+class SceneClip(BaseModel):
+    """One slot of the final video: its stored version and file."""
+
+    number: int
+    code_sha256: str
+    video: Path
+    duration: float
+
+
+class Assembly(BaseModel):
+    """The deliverables of one project version, written to a work directory."""
+
+    video: Path
+    thumbnail: Path
+    subtitles: Path
+    manifest: Path
+    duration: float
+
+
+async def describe_video(model: BaseChatModel, plan: VideoPlan) -> VideoDescription:
+    """Ask the model for the title, description and chapter names."""
+    messages = load_prompt("assembler").render("describe", video_plan=plan.model_dump_json(indent=2))
+    description = await model.with_structured_output(VideoDescription).ainvoke(messages)
+    assert isinstance(description, VideoDescription)
+    return description
+
+
+async def assemble_video(
+    model: BaseChatModel, plan: VideoPlan, clips: list[SceneClip], out_dir: Path
+) -> Assembly:
+    """Concatenate the clips and write thumbnail, subtitles and manifest beside the video."""
+    description = await describe_video(model, plan)
+    video = media.concat([clip.video for clip in clips], out_dir / "video.mp4")
+    duration = media.probe(video).duration
+    thumbnail = media.thumbnail(video, out_dir / "thumbnail.png")
+    narrations = {scene.number: scene.narration for scene in plan.scenes}
+    subtitles = media.subtitles(
+        [(clip.duration, narrations.get(clip.number, "")) for clip in clips],
+        out_dir / "subtitles.srt",
+    )
+    manifest = out_dir / "manifest.json"
+    manifest.write_text(json.dumps(_manifest(description, clips, duration), indent=2))
+    return Assembly(
+        video=video, thumbnail=thumbnail, subtitles=subtitles, manifest=manifest, duration=duration
+    )
+
+
+def _manifest(description: VideoDescription, clips: list[SceneClip], duration: float) -> dict:
+    start = 0.0
+    chapters = []
+    for clip, name in zip(clips, _names(description, len(clips)), strict=True):
+        chapters.append(
+            {
+                "scene": clip.number,
+                "title": name,
+                "start": round(start, 3),
+                "duration": round(clip.duration, 3),
+                "code_sha256": clip.code_sha256,
+            }
+        )
+        start += clip.duration
+    return {
+        "title": description.title,
+        "description": description.description,
+        "duration": round(duration, 3),
+        "chapters": chapters,
+    }
+
+
+def _names(description: VideoDescription, count: int) -> list[str]:
+    names = list(description.chapters[:count])
+    return names + [f"Scene {i}" for i in range(len(names) + 1, count + 1)]

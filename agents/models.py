@@ -1,0 +1,125 @@
+"""One factory hands every agent its LangChain chat model, keyed by `provider:model`.
+
+Users swap a model per role (planner, coder, fixer, assembler) with a spec string
+or by passing any `BaseChatModel` instance; the agents never know which it is.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Literal
+
+from langchain_core.language_models import BaseChatModel
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["ROLES", "ModelFactory", "ModelSpec", "Provider", "Role", "default_spec"]
+
+Role = Literal["planner", "coder", "fixer", "assembler"]
+ROLES: tuple[Role, ...] = ("planner", "coder", "fixer", "assembler")
+Provider = Literal["openai", "anthropic", "offline"]
+
+
+class ModelSpec(BaseModel):
+    """Which model serves a role, and how it samples."""
+
+    model_config = ConfigDict(frozen=True)
+
+    provider: Provider
+    model: str = ""
+    temperature: float = Field(default=0.2, ge=0, le=2)
+    max_tokens: int = Field(default=4096, gt=0)
+    base_url: str | None = None
+
+    @classmethod
+    def parse(cls, text: str, **options: object) -> ModelSpec:
+        """Parse `openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-5` or `offline`."""
+        provider, _, model = text.strip().partition(":")
+        if provider not in ("openai", "anthropic", "offline"):
+            raise ValueError(f"unknown model provider {provider!r} in {text!r}")
+        if provider != "offline" and not model:
+            raise ValueError(f"{text!r} names no model: write {provider}:<model>")
+        return cls.model_validate({"provider": provider, "model": model, **options})
+
+    @property
+    def label(self) -> str:
+        """The `provider:model` string recorded with results."""
+        return self.provider if self.provider == "offline" else f"{self.provider}:{self.model}"
+
+
+def default_spec(env: Mapping[str, str] = os.environ) -> tuple[ModelSpec, str]:
+    """Choose a provider from the keys present, with the one-line notice to show."""
+    if env.get("OPENAI_API_KEY"):
+        spec = ModelSpec(provider="openai", model="gpt-4o-mini", base_url=env.get("OPENAI_BASE_URL"))
+        return spec, "models: OPENAI_API_KEY is set, using openai:gpt-4o-mini"
+    if env.get("ANTHROPIC_API_KEY"):
+        spec = ModelSpec(provider="anthropic", model="claude-sonnet-4-5")
+        return spec, "models: ANTHROPIC_API_KEY is set, using anthropic:claude-sonnet-4-5"
+    notice = (
+        "models: no provider configured (no OPENAI_API_KEY or ANTHROPIC_API_KEY); "
+        "using the offline model, a deterministic template engine, not an LLM"
+    )
+    return ModelSpec(provider="offline"), notice
+
+
+class ModelFactory:
+    """Builds (once) and hands out the chat model of each role."""
+
+    def __init__(
+        self,
+        specs: Mapping[Role, ModelSpec] | None = None,
+        *,
+        default: ModelSpec | None = None,
+        overrides: Mapping[Role, BaseChatModel] | None = None,
+    ) -> None:
+        self._default = default or default_spec()[0]
+        self._specs: dict[Role, ModelSpec] = dict(specs or {})
+        self._models: dict[Role, BaseChatModel] = dict(overrides or {})
+
+    def spec(self, role: Role) -> ModelSpec:
+        """The spec serving `role` (the default where none was set)."""
+        return self._specs.get(role, self._default)
+
+    def label(self, role: Role) -> str:
+        """What serves `role`, for logs and results."""
+        model = self._models.get(role)
+        if model is not None and role not in self._specs:
+            return type(model).__name__
+        return self.spec(role).label
+
+    def with_model(self, role: Role, model: BaseChatModel) -> ModelFactory:
+        """A copy of this factory with `role` served by `model`."""
+        return ModelFactory(self._specs, default=self._default, overrides={**self._models, role: model})
+
+    def for_role(self, role: Role) -> BaseChatModel:
+        """The chat model of `role`, built on first use."""
+        if role not in self._models:
+            self._models[role] = build_model(self.spec(role))
+        return self._models[role]
+
+
+def build_model(spec: ModelSpec) -> BaseChatModel:
+    """Instantiate the LangChain model a spec describes."""
+    if spec.provider == "offline":
+        from agents.offline.model import OfflineChatModel
+
+        return OfflineChatModel()
+    if spec.provider == "openai":
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(
+            model=spec.model,
+            temperature=spec.temperature,
+            max_completion_tokens=spec.max_tokens,
+            base_url=spec.base_url or os.environ.get("OPENAI_BASE_URL"),
+            timeout=120,
+        )
+    from langchain_anthropic import ChatAnthropic
+
+    return ChatAnthropic(  # type: ignore[call-arg]
+        model=spec.model,
+        temperature=spec.temperature,
+        max_tokens=spec.max_tokens,
+        base_url=spec.base_url,
+        timeout=120,
+    )

@@ -1,0 +1,72 @@
+"""Scene-coder agent: a scene plan (plus code and feedback, when revising) becomes a Manim file."""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Literal
+
+from langchain_core.language_models import BaseChatModel
+from pydantic import BaseModel
+
+from agents.schemas import ScenePlan
+from prompts import load_prompt
+
+__all__ = ["CoderMode", "CoderRequest", "NoCodeError", "extract_code", "write_scene_code"]
+
+CoderMode = Literal["write", "retry", "edit", "fix"]
+
+_FENCED = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)(?:\n```|\Z)", re.DOTALL)
+
+
+class NoCodeError(ValueError):
+    """The model answered without a code block; its text says why."""
+
+
+class CoderRequest(BaseModel):
+    """Everything the coder needs for one call; unused fields stay None."""
+
+    mode: CoderMode
+    plan: ScenePlan
+    style: str
+    code: str | None = None
+    error: str | None = None
+    edit_prompt: str | None = None
+    layout_report: str | None = None
+    instructions: list[str] | None = None
+
+    def prompt_values(self) -> dict[str, str]:
+        """The placeholder values of this request's mode."""
+        values = {"scene_plan": self.plan.model_dump_json(indent=2), "style": self.style}
+        if self.mode != "write":
+            values["code"] = self.code or ""
+        if self.mode == "retry":
+            values["error"] = self.error or ""
+        if self.mode == "edit":
+            values["edit_prompt"] = self.edit_prompt or ""
+        if self.mode == "fix":
+            values["layout_report"] = self.layout_report or "{}"
+            values["instructions"] = "\n".join(self.instructions or [])
+        return values
+
+
+def extract_code(answer: str) -> str:
+    """The first fenced Python block of an answer, or the answer itself when it is bare code."""
+    match = _FENCED.search(answer)
+    if match:
+        return match.group(1).strip() + "\n"
+    text = answer.strip()
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        raise NoCodeError(text or "the model returned an empty answer") from None
+    if "class " not in text:
+        raise NoCodeError(text)
+    return text + "\n"
+
+
+async def write_scene_code(model: BaseChatModel, request: CoderRequest) -> str:
+    """One coder call: render the mode's prompt, ask, pull the code out of the answer."""
+    messages = load_prompt("scene_coder").render(request.mode, **request.prompt_values())
+    answer = await model.ainvoke(messages)
+    return extract_code(answer.text)

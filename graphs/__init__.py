@@ -1,0 +1,28 @@
+"""Graph builders, state and the job runner.
+
+Example:
+    >>> from graphs import build_video_graph
+    >>> app = build_video_graph().compile()
+"""
+
+from graphs.context import Limits, VideoContext
+from graphs.requests import EditRequest, GenerateRequest
+from graphs.runner import JobSummary, run_job
+from graphs.scene import build_scene_graph
+from graphs.state import SceneOutcome, SceneState, SceneTask, VideoState
+from graphs.video import build_video_graph
+
+__all__ = [
+    "EditRequest",
+    "GenerateRequest",
+    "JobSummary",
+    "Limits",
+    "SceneOutcome",
+    "SceneState",
+    "SceneTask",
+    "VideoContext",
+    "VideoState",
+    "build_scene_graph",
+    "build_video_graph",
+    "run_job",
+]

@@ -1,0 +1,26 @@
+"""Typed progress events written to the graph's `custom` stream.
+
+The CLI's progress bars, the job row and the API's event stream all read these.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+__all__ = ["ProgressEvent", "Stage"]
+
+Stage = Literal["planning", "loading", "coding", "checking", "rendering", "reviewing",
+                "fallback", "saving", "assembling"]
+
+
+class ProgressEvent(BaseModel):
+    """One step of a job, small enough to stream."""
+
+    stage: Stage
+    message: str
+    scene: int | None = None
+    attempt: int | None = None
+    status: Literal["started", "running", "retry", "fixing", "done", "failed"] = "running"
+    scenes_total: int | None = None

@@ -1,0 +1,46 @@
+"""Validated job requests: the one place where user input is checked, for CLI and API alike."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from tools.render.models import Quality
+
+__all__ = ["EditRequest", "GenerateRequest", "JobRequest", "MAX_PROMPT_CHARS", "MAX_SCENES"]
+
+MAX_PROMPT_CHARS = 4000
+MAX_SCENES = 12
+
+PromptText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PROMPT_CHARS)
+]
+
+
+class GenerateRequest(BaseModel):
+    """Make a new project from a prompt."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["generate"] = "generate"
+    prompt: PromptText
+    scene_count: int | None = Field(default=None, ge=1, le=MAX_SCENES)
+    style: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,31}$")] = "dark"
+    quality: Quality = "low"
+    target_duration: float = Field(default=40.0, ge=5, le=600)
+    fallback: bool = Field(default=True, description="Replace a failing scene with a title card.")
+
+
+class EditRequest(BaseModel):
+    """Change one scene of an existing project into a new version."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["edit"] = "edit"
+    project_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    scene_number: int = Field(ge=1, le=MAX_SCENES)
+    edit_prompt: PromptText
+
+
+JobRequest = Annotated[GenerateRequest | EditRequest, Field(discriminator="kind")]

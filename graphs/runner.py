@@ -1,0 +1,146 @@
+"""Runs one job through the video graph: job row, progress, outcome. Shared by CLI and server."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from pydantic import BaseModel
+
+from graphs.context import VideoContext
+from graphs.errors import JobError, NotFound
+from graphs.events import ProgressEvent
+from graphs.progress import ProgressTracker
+from graphs.requests import EditRequest, GenerateRequest
+from graphs.video import build_video_graph
+from tools.store import Store
+
+__all__ = ["JobSummary", "SceneSummary", "project_summary", "run_job"]
+
+RECURSION_LIMIT = 200
+
+EventHandler = Callable[[ProgressEvent, float], None]
+
+
+class SceneSummary(BaseModel):
+    """One slot of a project version, as the CLI's JSON and the API report it."""
+
+    number: int
+    scene_id: str
+    version: int
+    video: Path
+    status: Literal["rendered", "fallback", "unchanged"]
+    fallback_used: bool
+    fallback_reason: str | None
+    layout_issues: int
+    attempts: int
+
+
+class JobSummary(BaseModel):
+    """The result of a finished job: the new project version and its scenes."""
+
+    job_id: str | None = None
+    project_id: str
+    title: str
+    version: int
+    video: Path
+    thumbnail: Path
+    subtitles: Path
+    duration: float
+    scenes: list[SceneSummary]
+
+
+def project_summary(store: Store, project_id: str, *, touched: set[int] | None = None) -> JobSummary:
+    """Describe a project's current version; slots outside `touched` count as unchanged."""
+    project = store.get_project(project_id)
+    current = store.current_version(project_id)
+    if project is None or current is None:
+        raise NotFound(f"no project {project_id}")
+    versions = {v.id: (scene, v) for scene in project.scenes for v in scene.versions}
+    scenes = []
+    for slot in current.slots:
+        number = slot.number
+        scene, version = versions[slot.scene_version_id]
+        status: Literal["rendered", "fallback", "unchanged"] = "rendered"
+        if version.fallback_used:
+            status = "fallback"
+        elif touched is not None and number not in touched:
+            status = "unchanged"
+        scenes.append(
+            SceneSummary(
+                number=number,
+                scene_id=scene.id,
+                version=version.version,
+                video=store.artifacts.path(version.video),
+                status=status,
+                fallback_used=version.fallback_used,
+                fallback_reason=version.fallback_reason,
+                layout_issues=len((version.layout_report or {}).get("issues", [])),
+                attempts=version.attempts,
+            )
+        )
+    return JobSummary(
+        project_id=project_id,
+        title=project.title,
+        version=current.version,
+        video=store.artifacts.path(current.video),
+        thumbnail=store.artifacts.path(current.thumbnail),
+        subtitles=store.artifacts.path(current.subtitles),
+        duration=current.duration,
+        scenes=scenes,
+    )
+
+
+async def run_job(
+    request: GenerateRequest | EditRequest,
+    ctx: VideoContext,
+    *,
+    on_event: EventHandler | None = None,
+    checkpointer: BaseCheckpointSaver | None = None,
+) -> JobSummary:
+    """Run a generate or edit job to its end, recording it in the store.
+
+    Raises:
+        NotFound: the edit names an unknown project or scene (nothing is written).
+        JobError: the job failed; its row says why and no version was written.
+    """
+    store = ctx.store
+    if isinstance(request, EditRequest):
+        if store.scene_version(request.project_id, request.scene_number) is None:
+            raise NotFound(f"project {request.project_id} has no scene {request.scene_number}")
+        project_id = request.project_id
+    else:
+        project_id = uuid.uuid4().hex
+    job = store.create_job(request.kind, project_id, request.model_dump(mode="json"))
+    store.update_job(job.id, status="running", stage="queued")
+    graph = build_video_graph().compile(checkpointer=checkpointer)
+    config: dict[str, Any] = {"configurable": {"thread_id": job.id}, "recursion_limit": RECURSION_LIMIT}
+    tracker = ProgressTracker()
+    try:
+        async for part in graph.astream(
+            {"request": request, "job_id": job.id, "project_id": project_id},
+            config,
+            context=ctx,
+            stream_mode=["custom"],
+            version="v2",
+        ):
+            event = ProgressEvent.model_validate(part["data"])
+            fraction = tracker.update(event)
+            store.update_job(job.id, stage=event.stage, progress=fraction, message=event.message)
+            if on_event is not None:
+                on_event(event, fraction)
+        touched = {request.scene_number} if isinstance(request, EditRequest) else None
+        summary = project_summary(store, project_id, touched=touched)
+        summary = summary.model_copy(update={"job_id": job.id})
+    except BaseException as exc:
+        message = str(exc) if isinstance(exc, JobError) else f"{type(exc).__name__}: {exc}"
+        status = "failed" if isinstance(exc, Exception) else "cancelled"
+        store.update_job(job.id, status=status, error=message)
+        raise
+    store.update_job(
+        job.id, status="completed", stage="done", progress=1.0, result=summary.model_dump(mode="json")
+    )
+    return summary

@@ -1,0 +1,224 @@
+"""The scene subgraph: code → check → render, with bounded retry and visual-fix loops.
+
+    scene_coder → check ─┬─ ok ──→ render ─┬─ ok ──→ visual_fixer ─┬─ pass ──→ save_scene
+                         │                 │                        └─ fixes → scene_coder
+                         └─ code error ────┴─ code error → scene_coder (≤ max_retries)
+                                             budget spent / timeout / limit → fallback → save_scene
+
+Environment errors (LaTeX, ffmpeg, fonts missing) never reach a model: they stop the job.
+"""
+
+from typing import Literal
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
+
+from agents.scene_coder import CoderRequest, NoCodeError, write_scene_code
+from agents.visual_fixer import review_scene
+from graphs.context import VideoContext
+from graphs.errors import EnvironmentProblem, SceneFailed
+from graphs.events import ProgressEvent
+from graphs.state import SceneOutcome, SceneState
+from tools.check import check_code
+from tools.fallback import title_card_code
+from tools.render.cache import render_cached
+from tools.render.models import RenderError
+
+__all__ = ["build_scene_graph", "format_error"]
+
+
+def format_error(error: RenderError) -> str:
+    """The compact error text a model sees: kind, type, message, the line at fault."""
+    where = f" at line {error.line}" if error.line else ""
+    text = f"{error.kind} error{where}: {error.type}: {error.message}"
+    if error.excerpt:
+        text += f"\n    {error.excerpt.strip()}"
+    return text
+
+
+def _emit(runtime: Runtime[VideoContext], state: SceneState, stage, message: str, **kw) -> None:  # type: ignore[no-untyped-def]
+    event = ProgressEvent(
+        stage=stage, message=message, scene=state["task"].number, attempt=state.get("attempts"), **kw
+    )
+    runtime.stream_writer(event.model_dump())
+
+
+async def scene_coder(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
+    """Ask the coder for a file: fresh, after an error, as an edit, or with fix instructions."""
+    task = state["task"]
+    mode, extra = _coder_mode(state)
+    attempts = state.get("attempts", 0) + 1
+    _emit(runtime, {**state, "attempts": attempts}, "coding", f"{mode} (call {attempts})")
+    request = CoderRequest(mode=mode, plan=task.plan, style=task.style, **extra)
+    try:
+        code = await write_scene_code(runtime.context.models.for_role("coder"), request)
+    except NoCodeError as exc:
+        if task.edit_prompt is not None:
+            raise SceneFailed(task.number, f"the scene coder returned no code: {exc}") from None
+        error = RenderError(kind="code", type="NoCode", message=str(exc)[:500])
+        return {"attempts": attempts, "error": error, "code": state.get("code", "")}
+    return {"attempts": attempts, "code": code, "error": None}
+
+
+def _coder_mode(state: SceneState) -> tuple[str, dict]:
+    task = state["task"]
+    error, instructions, rendered = state.get("error"), state.get("instructions"), state.get("rendered")
+    if error is not None:
+        return "retry", {"code": state.get("code", ""), "error": format_error(error)}
+    if instructions and rendered is not None:
+        report = rendered.layout.model_dump_json(indent=2)
+        return "fix", {"code": state["code"], "layout_report": report, "instructions": instructions}
+    if task.edit_prompt is not None and "code" not in state:
+        return "edit", {"code": task.base_code, "edit_prompt": task.edit_prompt}
+    return "write", {}
+
+
+async def check(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
+    """Structural check of the candidate; never costs a render."""
+    if state.get("error") is not None:
+        return {}
+    _emit(runtime, state, "checking", "checking the code")
+    return {"error": check_code(state["code"])}
+
+
+async def render(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
+    """Render through the cache; classify what went wrong."""
+    task, ctx = state["task"], runtime.context
+    _emit(runtime, state, "rendering", f"rendering at {task.quality} quality")
+    settings = ctx.limits.render.model_copy(update={"quality": task.quality})
+    result = await render_cached(state["code"], ctx.store, settings, ctx.render_slots)
+    if isinstance(result, RenderError):
+        if result.kind == "environment":
+            raise EnvironmentProblem(result.message)
+        return {"error": result, "rendered": None}
+    return {"error": None, "rendered": result, "instructions": []}
+
+
+def after_check(state: SceneState, runtime: Runtime[VideoContext]) -> Literal["render", "scene_coder", "give_up"]:
+    """A clean candidate goes to render; a code error loops back while the budget lasts."""
+    if state.get("error") is None:
+        return "render"
+    return _retry_or_give_up(state, runtime)
+
+
+def after_render(
+    state: SceneState, runtime: Runtime[VideoContext]
+) -> Literal["visual_fixer", "scene_coder", "give_up"]:
+    """Rendered scenes go to review; code errors loop back; timeouts and limits give up."""
+    error = state.get("error")
+    if error is None:
+        return "visual_fixer"
+    if error.kind != "code":
+        return "give_up"
+    return _retry_or_give_up(state, runtime)
+
+
+def _retry_or_give_up(state: SceneState, runtime: Runtime[VideoContext]) -> Literal["scene_coder", "give_up"]:
+    if state.get("retries", 0) < runtime.context.limits.max_retries:
+        return "scene_coder"
+    return "give_up"
+
+
+async def count_retry(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
+    """Book one retry before the error goes back to the coder."""
+    error = state["error"]
+    assert error is not None
+    retries = state.get("retries", 0) + 1
+    _emit(runtime, state, "coding", f"retry {retries}: {error.type}: {error.message[:80]}", status="retry")
+    return {"retries": retries}
+
+
+async def give_up(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
+    """The budget is spent: record why, or fail the job when fallback is off."""
+    task, error = state["task"], state.get("error")
+    reason = f"{error.kind}: {error.type}: {error.message[:200]}" if error else "unknown error"
+    if not task.fallback or task.edit_prompt is not None:
+        raise SceneFailed(task.number, reason)
+    return {"failure": reason}
+
+
+async def visual_fixer(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
+    """Read the layout report; ask the fixer for concrete fixes while fix rounds remain."""
+    rendered, ctx = state["rendered"], runtime.context
+    assert rendered is not None
+    rounds = state.get("fix_rounds", 0)
+    if not rendered.layout.issues or rounds >= ctx.limits.max_fix_rounds:
+        return {"instructions": []}
+    _emit(runtime, state, "reviewing", f"{len(rendered.layout.issues)} layout issue(s)")
+    review = await review_scene(ctx.models.for_role("fixer"), state["task"].plan, state["code"], rendered.layout)
+    if review.passes or not review.instructions:
+        return {"instructions": []}
+    _emit(runtime, state, "reviewing", f"fix round {rounds + 1}", status="fixing")
+    return {"instructions": review.instructions, "fix_rounds": rounds + 1}
+
+
+def after_review(state: SceneState) -> Literal["scene_coder", "save_scene"]:
+    """Fix instructions send the code back; otherwise the scene is kept."""
+    return "scene_coder" if state.get("instructions") else "save_scene"
+
+
+async def fallback(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
+    """Render the title card that stands in for a failed scene."""
+    task, ctx = state["task"], runtime.context
+    _emit(runtime, state, "fallback", f"using a title card: {state.get('failure')}")
+    code = title_card_code(task.plan.title, task.plan.narration, task.plan.duration)
+    settings = ctx.limits.render.model_copy(update={"quality": task.quality})
+    result = await render_cached(code, ctx.store, settings, ctx.render_slots)
+    if isinstance(result, RenderError):
+        raise EnvironmentProblem(f"even the fallback title card failed: {result.message}")
+    return {"code": code, "rendered": result}
+
+
+async def save_scene(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
+    """Hand the finished scene to the assembler, which stores it with the project version."""
+    task, rendered = state["task"], state["rendered"]
+    assert rendered is not None
+    outcome = SceneOutcome(
+        number=task.number,
+        plan=task.plan,
+        code=state["code"],
+        render=rendered,
+        attempts=state.get("attempts", 0),
+        retries=state.get("retries", 0),
+        fix_rounds=state.get("fix_rounds", 0),
+        fallback_reason=state.get("failure"),
+        edit_prompt=task.edit_prompt,
+        parent_version_id=task.base_version_id,
+    )
+    _emit(runtime, state, "saving", "fallback" if outcome.fallback_used else "done", status="done")
+    return {"scene_results": [outcome]}
+
+
+def build_scene_graph() -> StateGraph:
+    """The scene subgraph, uncompiled, so callers can swap a node before compiling."""
+    graph = StateGraph(SceneState, context_schema=VideoContext)
+    graph.add_node("scene_coder", scene_coder)
+    graph.add_node("check", check)
+    graph.add_node("render", render)
+    graph.add_node("count_retry", count_retry)
+    graph.add_node("give_up", give_up)
+    graph.add_node("visual_fixer", visual_fixer)
+    graph.add_node("fallback", fallback)
+    graph.add_node("save_scene", save_scene)
+    graph.add_edge(START, "scene_coder")
+    graph.add_edge("scene_coder", "check")
+    graph.add_conditional_edges(
+        "check", after_check, {"render": "render", "scene_coder": "count_retry", "give_up": "give_up"}
+    )
+    graph.add_conditional_edges(
+        "render",
+        after_render,
+        {"visual_fixer": "visual_fixer", "scene_coder": "count_retry", "give_up": "give_up"},
+    )
+    graph.add_edge("count_retry", "scene_coder")
+    graph.add_edge("give_up", "fallback")
+    graph.add_conditional_edges("visual_fixer", after_review)
+    graph.add_edge("fallback", "save_scene")
+    graph.add_edge("save_scene", END)
+    return graph
+
+
+def compile_scene_graph() -> CompiledStateGraph:
+    """The scene subgraph compiled for use as a node of the video graph."""
+    return build_scene_graph().compile(name="scene")

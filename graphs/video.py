@@ -1,0 +1,232 @@
+"""The video graph: one graph for both entries, generate and edit.
+
+    START ─ route ─┬─ generate: planner ─ fan-out (Send, one per scene) ─┐
+                   └─ edit:     load_scene (latest stored version) ──────┤
+                                                                         ▼
+                            scene subgraph (code → check → render → review)
+                                                                         ▼
+                            assembler (fan-in) → project version → END
+
+`graph` below is compiled without a checkpointer for LangGraph Studio; the CLI,
+server and tests compile `build_video_graph()` with their own saver.
+"""
+
+import hashlib
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import Command, Send
+
+from agents.assembler import SceneClip, assemble_video
+from agents.planner import plan_video
+from agents.schemas import ScenePlan, VideoPlan
+from graphs.context import VideoContext
+from graphs.errors import NotFound
+from graphs.events import ProgressEvent
+from graphs.requests import EditRequest, GenerateRequest
+from graphs.scene import compile_scene_graph
+from graphs.state import SceneOutcome, SceneTask, VersionSummary, VideoState
+from tools.store import AssembledVideo, NewSceneVersion, ProjectFields, Store
+
+__all__ = ["build_video_graph", "graph"]
+
+
+def route(state: VideoState) -> Literal["planner", "load_scene"]:
+    """Generate requests go to the planner, edit requests to the stored scene."""
+    return "planner" if state["request"].kind == "generate" else "load_scene"
+
+
+async def planner(state: VideoState, runtime: Runtime[VideoContext]) -> dict:
+    """Plan the video's scenes from the prompt."""
+    request = state["request"]
+    assert isinstance(request, GenerateRequest)
+    runtime.stream_writer(ProgressEvent(stage="planning", message="planning scenes").model_dump())
+    plan = await plan_video(
+        runtime.context.models.for_role("planner"),
+        request.prompt,
+        scene_count=request.scene_count,
+        style=request.style,
+        target_duration=request.target_duration,
+    )
+    event = ProgressEvent(
+        stage="planning", message=plan.title, status="done", scenes_total=len(plan.scenes)
+    )
+    runtime.stream_writer(event.model_dump())
+    return {"plan": plan}
+
+
+def fan_out(state: VideoState) -> list[Send]:
+    """One scene branch per planned scene, run in parallel."""
+    request = state["request"]
+    assert isinstance(request, GenerateRequest)
+    return [
+        Send(
+            "scene",
+            {
+                "task": SceneTask(
+                    number=scene.number,
+                    plan=scene,
+                    style=request.style,
+                    quality=request.quality,
+                    fallback=request.fallback,
+                )
+            },
+        )
+        for scene in state["plan"].scenes
+    ]
+
+
+async def load_scene(state: VideoState, runtime: Runtime[VideoContext]) -> Command[Literal["scene"]]:
+    """Load the latest stored version of the scene to edit and send it down the scene branch."""
+    request = state["request"]
+    assert isinstance(request, EditRequest)
+    store = runtime.context.store
+    project = store.get_project(request.project_id)
+    stored = store.scene_version(request.project_id, request.scene_number)
+    if project is None or stored is None:
+        raise NotFound(f"project {request.project_id} has no scene {request.scene_number}")
+    runtime.stream_writer(
+        ProgressEvent(
+            stage="loading",
+            message=f"scene {request.scene_number} v{stored.version}",
+            status="done",
+            scenes_total=1,
+        ).model_dump()
+    )
+    task = SceneTask(
+        number=request.scene_number,
+        plan=ScenePlan.model_validate(stored.plan),
+        style=project.style,
+        quality=project.quality,
+        fallback=False,
+        edit_prompt=request.edit_prompt,
+        base_code=stored.code,
+        base_version_id=stored.id,
+    )
+    return Command(goto=Send("scene", {"task": task}))
+
+
+async def assembler(state: VideoState, runtime: Runtime[VideoContext]) -> dict:
+    """Join the current version of every slot and commit the new project version."""
+    ctx = runtime.context
+    runtime.stream_writer(ProgressEvent(stage="assembling", message="joining scenes").model_dump())
+    project = _project_fields(ctx.store, state)
+    outcomes = sorted(state["scene_results"], key=lambda outcome: outcome.number)
+    clips, plans = _slots(ctx.store, state["project_id"], outcomes)
+    work_root = ctx.store.data_dir / "work"
+    work_root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=work_root) as work:
+        assembly = await assemble_video(
+            ctx.models.for_role("assembler"),
+            VideoPlan(title=project.title, scenes=plans),
+            clips,
+            Path(work),
+        )
+        put = ctx.store.artifacts.put_file
+        output = AssembledVideo(
+            video=put(assembly.video, ".mp4"),
+            thumbnail=put(assembly.thumbnail, ".png"),
+            subtitles=put(assembly.subtitles, ".srt"),
+            manifest=put(assembly.manifest, ".json"),
+            duration=assembly.duration,
+        )
+    record = ctx.store.commit_version(
+        project,
+        [_new_version(outcome) for outcome in outcomes],
+        output,
+        carry_over=state["request"].kind == "edit",
+        job_id=state["job_id"],
+    )
+    summary = VersionSummary(
+        project_id=record.project_id, version=record.version, video=record.video,
+        duration=record.duration,
+    )
+    return {"version": summary}
+
+
+def _project_fields(store: Store, state: VideoState) -> ProjectFields:
+    request = state["request"]
+    if isinstance(request, GenerateRequest):
+        return ProjectFields(
+            id=state["project_id"],
+            title=state["plan"].title,
+            prompt=request.prompt,
+            style=request.style,
+            quality=request.quality,
+        )
+    project = store.get_project(state["project_id"])
+    if project is None:
+        raise NotFound(f"no project {state['project_id']}")
+    return ProjectFields(
+        id=project.id, title=project.title, prompt=project.prompt, style=project.style,
+        quality=project.quality,
+    )
+
+
+def _slots(
+    store: Store, project_id: str, outcomes: list[SceneOutcome]
+) -> tuple[list[SceneClip], list[ScenePlan]]:
+    """Clips and plans of every slot: fresh outcomes, and stored versions for the rest."""
+    slots = {o.number: (o.code, o.render.video, o.render.duration, o.plan) for o in outcomes}
+    project = store.get_project(project_id)
+    if project is not None and project.current is not None:
+        stored = {v.id: v for scene in project.scenes for v in scene.versions}
+        for slot in project.current.slots:
+            if slot.number not in slots:
+                v = stored[slot.scene_version_id]
+                slots[slot.number] = (v.code, v.video, v.duration, ScenePlan.model_validate(v.plan))
+    clips = [
+        SceneClip(
+            number=number,
+            code_sha256=hashlib.sha256(code.encode()).hexdigest(),
+            video=store.artifacts.path(video),
+            duration=duration,
+        )
+        for number, (code, video, duration, _) in sorted(slots.items())
+    ]
+    return clips, [plan for _, (_, _, _, plan) in sorted(slots.items())]
+
+
+def _new_version(outcome: SceneOutcome) -> NewSceneVersion:
+    rendered = outcome.render
+    return NewSceneVersion(
+        number=outcome.number,
+        code=outcome.code,
+        plan=outcome.plan.model_dump(mode="json"),
+        video=rendered.video,
+        last_frame=rendered.last_frame,
+        duration=rendered.duration,
+        layout_report=rendered.layout.model_dump(mode="json"),
+        render_log=rendered.log,
+        parent_version_id=outcome.parent_version_id,
+        edit_prompt=outcome.edit_prompt,
+        attempts=outcome.attempts,
+        fallback_used=outcome.fallback_used,
+        fallback_reason=outcome.fallback_reason,
+    )
+
+
+def build_video_graph(scene_graph: StateGraph | None = None) -> StateGraph:
+    """The video graph, uncompiled: compile it with the checkpointer you need.
+
+    Example:
+        >>> from graphs import build_video_graph
+        >>> app = build_video_graph().compile()
+    """
+    scene = (scene_graph.compile(name="scene") if scene_graph else compile_scene_graph())
+    graph = StateGraph(VideoState, context_schema=VideoContext)
+    graph.add_node("planner", planner)
+    graph.add_node("load_scene", load_scene)
+    graph.add_node("scene", scene)
+    graph.add_node("assembler", assembler)
+    graph.add_conditional_edges(START, route)
+    graph.add_conditional_edges("planner", fan_out, ["scene"])
+    graph.add_edge("scene", "assembler")
+    graph.add_edge("assembler", END)
+    return graph
+
+
+graph = build_video_graph().compile(name="manimgraph")
