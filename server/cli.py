@@ -1,0 +1,221 @@
+"""The `manimgraph` command line: generate, edit, show, list and render.
+
+User errors print one line on stderr and exit 2; a failed job exits 1.
+With `--json`, stdout carries exactly one JSON object and progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from platformdirs import user_data_dir
+from pydantic import BaseModel, ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from agents.models import ModelFactory, default_spec
+from graphs.context import VideoContext
+from graphs.errors import JobError, NotFound
+from graphs.requests import EditRequest, GenerateRequest, JobRequest
+from graphs.runner import JobSummary, project_summary, run_job
+from server.progress_view import ProgressView
+from tools.render.scene_file import render_file
+from tools.render.models import Quality
+from tools.store import Store, StoreError
+
+__all__ = ["app"]
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+stderr = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        envvar="MANIMGRAPH_DATA_DIR",
+        help="Where projects live (default: the per-user data directory).",
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+class UserError(Exception):
+    """Bad input: one line on stderr, exit code 2."""
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    stderr.print(f"error: {message}", highlight=False, markup=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _validation_line(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"] if part not in ("generate", "edit"))
+    return f"{where}: {first['msg']}" if where else str(first["msg"])
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Map exceptions to the CLI's contract: exit 2 for user errors, 1 for failed jobs."""
+    try:
+        yield
+    except ValidationError as exc:
+        _fail(_validation_line(exc), 2)
+    except (UserError, NotFound, StoreError) as exc:
+        _fail(str(exc), 2)
+    except JobError as exc:
+        _fail(str(exc), 1)
+
+
+def _open_store(data_dir: Path | None) -> Store:
+    return Store.open(data_dir or Path(user_data_dir("manimgraph")))
+
+
+def _emit(payload: BaseModel | dict[str, Any], as_json: bool) -> None:
+    data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
+    if as_json:
+        sys.stdout.write(json.dumps(data) + "\n")
+
+
+def _print_summary(summary: JobSummary) -> None:
+    table = Table(title=f"{summary.title} — version {summary.version}")
+    for column in ("scene", "version", "status", "layout issues", "attempts"):
+        table.add_column(column)
+    for scene in summary.scenes:
+        status = f"fallback ({scene.fallback_reason})" if scene.fallback_used else scene.status
+        table.add_row(str(scene.number), str(scene.version), status, str(scene.layout_issues), str(scene.attempts))
+    stderr.print(table)
+    Console().print(f"video: {summary.video}", highlight=False, soft_wrap=True)
+
+
+def _run(request: JobRequest, data_dir: Path | None, as_json: bool) -> None:
+    spec, notice = default_spec()
+    stderr.print(notice, style="dim", highlight=False)
+    store = _open_store(data_dir)
+    try:
+        ctx = VideoContext(models=ModelFactory(default=spec), store=store)
+        with ProgressView(stderr) as view:
+            summary = asyncio.run(run_job(request, ctx, on_event=view.on_event))
+    finally:
+        store.close()
+    if as_json:
+        _emit(summary, True)
+    else:
+        _print_summary(summary)
+
+
+@app.command()
+def generate(
+    prompt: Annotated[str, typer.Argument(help="What the video should explain.")],
+    scenes: Annotated[int | None, typer.Option("--scenes", help="Number of scenes, 1-12.")] = None,
+    quality: Annotated[str, typer.Option(help="low, medium or high.")] = "low",
+    style: Annotated[str, typer.Option(help="Visual style, e.g. dark or light.")] = "dark",
+    no_fallback: Annotated[
+        bool, typer.Option("--no-fallback", help="Fail instead of using a title card.")
+    ] = False,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Make a new project (a video) from a prompt."""
+    with _errors():
+        request = GenerateRequest(
+            prompt=prompt, scene_count=scenes, quality=quality, style=style, fallback=not no_fallback
+        )
+        _run(request, data_dir, as_json)
+
+
+@app.command()
+def edit(
+    project_id: Annotated[str, typer.Argument(help="The project to change.")],
+    scene_number: Annotated[int, typer.Argument(help="Which scene (1-based).")],
+    edit_prompt: Annotated[str, typer.Argument(help="What to change, in words.")],
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Turn one scene into a new version and re-assemble the video."""
+    with _errors():
+        request = EditRequest(project_id=project_id, scene_number=scene_number, edit_prompt=edit_prompt)
+        _run(request, data_dir, as_json)
+
+
+@app.command()
+def show(project_id: str, data_dir: DataDir = None, as_json: AsJson = False) -> None:
+    """Show a project's current version and its scenes."""
+    with _errors():
+        store = _open_store(data_dir)
+        try:
+            summary = project_summary(store, project_id)
+        finally:
+            store.close()
+        if as_json:
+            _emit(summary, True)
+        else:
+            _print_summary(summary)
+
+
+@app.command("list")
+def list_projects(data_dir: DataDir = None, as_json: AsJson = False) -> None:
+    """List projects, newest first."""
+    with _errors():
+        store = _open_store(data_dir)
+        try:
+            projects = store.list_projects(limit=100, offset=0)
+            rows = [
+                {
+                    "project_id": p.id,
+                    "title": p.title,
+                    "created_at": p.created_at.isoformat(),
+                    "version": p.current.version if p.current else None,
+                }
+                for p in projects
+            ]
+        finally:
+            store.close()
+        if as_json:
+            _emit({"projects": rows, "count": len(rows)}, True)
+            return
+        table = Table(title="projects")
+        columns = ("project_id", "title", "created_at", "version")
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*(str(row[c]) for c in columns))
+        Console().print(table)
+
+
+@app.command()
+def render(
+    file: Annotated[Path, typer.Argument(help="A Manim scene file.")],
+    scene: Annotated[str | None, typer.Option(help="Scene class (default: the only one).")] = None,
+    quality: Annotated[str, typer.Option(help="low, medium or high.")] = "low",
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Check and render one scene file through the same path the agents use."""
+    with _errors():
+        if not file.is_file():
+            raise UserError(f"no such file: {file}")
+        if quality not in ("low", "medium", "high"):
+            raise UserError(f"quality must be low, medium or high, not {quality!r}")
+        q: Quality = quality  # type: ignore[assignment]
+        store = _open_store(data_dir)
+        try:
+            outcome = asyncio.run(render_file(store, file.read_text(), q, scene_name=scene))
+        finally:
+            store.close()
+        if as_json:
+            _emit(outcome, True)
+        elif outcome.ok:
+            Console().print(f"video: {outcome.video}", highlight=False, soft_wrap=True)
+        else:
+            assert outcome.error is not None
+            stderr.print(f"{outcome.error.kind} error: {outcome.error.type}: {outcome.error.message}")
+        if not outcome.ok:
+            raise typer.Exit(1)

@@ -1,0 +1,93 @@
+"""Render through the content cache: an unchanged scene is never rendered twice.
+
+The key is a hash of the code, the quality and the Manim version, so any change
+to one of them renders again and nothing else does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import shutil
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from tools.layout_models import LayoutReport
+from tools.render.models import RenderError, RenderSettings
+from tools.render.runner import render_scene
+from tools.store import CachedRender, Store
+
+__all__ = ["RenderedScene", "cache_key", "render_cached"]
+
+HARNESS_VERSION = "1"
+
+
+class RenderedScene(BaseModel):
+    """A successful render whose files are in the artifact store."""
+
+    video: str
+    last_frame: str | None
+    duration: float
+    layout: LayoutReport
+    log: str
+    cached: bool
+
+
+def cache_key(code: str, settings: RenderSettings, scene_name: str | None = None) -> str:
+    """Content hash deciding whether a render can be reused."""
+    parts = [code, settings.quality, scene_name or "", version("manim"), HARNESS_VERSION]
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+async def render_cached(
+    code: str,
+    store: Store,
+    settings: RenderSettings,
+    slots: asyncio.Semaphore,
+    *,
+    scene_name: str | None = None,
+) -> RenderedScene | RenderError:
+    """The stored render of `code`, rendering it (within a CPU slot) on a cache miss."""
+    key = cache_key(code, settings, scene_name)
+    hit = store.get_render(key)
+    if hit is not None:
+        return _rendered(hit, cached=True)
+    work_root = store.data_dir / "work"
+    work_root.mkdir(parents=True, exist_ok=True)
+    workdir = tempfile.mkdtemp(prefix="render-", dir=work_root)
+    try:
+        async with slots:
+            result = await render_scene(
+                code, workdir=Path(workdir), settings=settings, scene_name=scene_name
+            )
+        if not result.ok or result.video is None:
+            return result.error or RenderError(
+                kind="code", type="RenderError", message="the render produced no video"
+            )
+        entry = CachedRender(
+            video=store.artifacts.put_file(result.video, ".mp4"),
+            last_frame=(
+                store.artifacts.put_file(result.last_frame, ".png") if result.last_frame else None
+            ),
+            duration=result.duration or 0.0,
+            layout_report=(result.layout or LayoutReport(animations=0)).model_dump(mode="json"),
+            log=result.log,
+        )
+        store.put_render(key, entry)
+        return _rendered(entry, cached=False)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _rendered(entry: CachedRender, *, cached: bool) -> RenderedScene:
+    return RenderedScene(
+        video=entry.video,
+        last_frame=entry.last_frame,
+        duration=entry.duration,
+        layout=LayoutReport.model_validate(entry.layout_report),
+        log=entry.log,
+        cached=cached,
+    )
