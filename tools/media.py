@@ -1,0 +1,278 @@
+"""Video plumbing on the ffmpeg/ffprobe binaries: probe, concat, thumbnail, subtitles.
+
+Scenes rendered with the same settings are joined by stream copy (no quality loss,
+seconds instead of minutes); anything else is re-encoded to the first scene's format.
+Every output is written to a temporary file and renamed, so a failure never leaves
+a half-written file under the requested name.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import textwrap
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["MediaError", "MediaInfo", "concat", "probe", "subtitles", "thumbnail"]
+
+log = logging.getLogger(__name__)
+
+TIMEOUT_S = 900.0
+LINE_CHARS = 42
+"""Subtitle line width; a cue holds at most two lines (84 characters)."""
+_AUDIO_RATE = 48_000
+_COPY_KEYS = (
+    "codec_type",
+    "codec_name",
+    "profile",
+    "width",
+    "height",
+    "pix_fmt",
+    "r_frame_rate",
+    "extradata_hash",
+    "sample_rate",
+    "channels",
+)
+"""Stream properties that must match for a stream-copy concat to stay decodable."""
+
+
+class MediaError(RuntimeError):
+    """ffmpeg or ffprobe is missing or failed; the message ends with ffmpeg's own reason."""
+
+
+class MediaInfo(BaseModel):
+    """What ffprobe says about a media file (video fields are None without a video stream)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    duration: float | None
+    width: int | None
+    height: int | None
+    fps: float | None
+    video_codec: str | None
+    audio_codec: str | None
+    pix_fmt: str | None
+    streams: int
+
+
+def probe(path: Path) -> MediaInfo:
+    """Duration, size, frame rate and codecs of `path`."""
+    return _info(_ffprobe(path))
+
+
+def concat(videos: Sequence[Path], out: Path) -> Path:
+    """Join `videos` in order into `out`.
+
+    Stream copy when every input has the same codecs, size, frame rate, pixel format
+    and codec headers; otherwise re-encode to H.264/yuv420p at the first input's size
+    and frame rate (others are scaled and letterboxed). A single input is copied.
+    """
+    if not videos:
+        raise ValueError("concat needs at least one video")
+    probes = [_ffprobe(video) for video in videos] if len(videos) > 1 else []
+    with _replacing(out) as temp:
+        if not probes:
+            shutil.copyfile(videos[0], temp)
+        elif len({_copy_signature(p) for p in probes}) == 1:
+            log.debug("concat of %d videos by stream copy", len(videos))
+            _concat_copy(videos, temp)
+        else:
+            log.debug("concat of %d videos by re-encoding (formats differ)", len(videos))
+            _concat_encode(videos, probes, temp)
+    return out
+
+
+def thumbnail(video: Path, out_png: Path, at_s: float | None = None) -> Path:
+    """Save one frame of `video` as a PNG; by default at 1 s, or mid-way if shorter.
+
+    A time past the end takes the last frames instead of failing.
+    """
+    info = probe(video)
+    duration, frame_s = info.duration or 0.0, 1 / (info.fps or 30.0)
+    at = min(1.0, duration / 2) if at_s is None else at_s
+    at = max(0.0, min(at, duration - 2 * frame_s))
+    with _replacing(out_png) as temp:
+        _run("ffmpeg", ["-ss", f"{at:.3f}", "-i", str(video), "-frames:v", "1", str(temp)])
+        if temp.stat().st_size == 0:
+            raise MediaError(f"no frame at {at:.2f} s in {video}")
+    return out_png
+
+
+def subtitles(entries: Sequence[tuple[float, str]], out_srt: Path) -> Path:
+    """Write an SRT file from `(scene duration, narration)` pairs, in scene order.
+
+    Each narration is cut into cues of at most two 42-character lines, preferring
+    sentence ends, and the cues share the scene's time in proportion to their length.
+    """
+    blocks: list[str] = []
+    start = 0.0
+    for duration, narration in entries:
+        if duration < 0:
+            raise ValueError(f"negative scene duration: {duration}")
+        cues = _cue_texts(narration)
+        total = sum(len(cue) for cue in cues)
+        done = 0
+        for cue in cues:
+            begin_ms = round((start + duration * done / total) * 1000)
+            done += len(cue)
+            end_ms = round((start + duration * done / total) * 1000)
+            blocks.append(
+                f"{len(blocks) + 1}\n{_timestamp(begin_ms)} --> {_timestamp(end_ms)}\n{cue}\n"
+            )
+        start += duration
+    with _replacing(out_srt) as temp:
+        temp.write_text("\n".join(blocks), encoding="utf-8")
+    return out_srt
+
+
+def _cue_texts(narration: str) -> list[str]:
+    """Cues of at most two lines; a sentence's tail shares a cue with the next if it fits."""
+    pieces: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", " ".join(narration.split())):
+        lines = textwrap.wrap(sentence, LINE_CHARS)
+        parts = [" ".join(lines[i : i + 2]) for i in range(0, len(lines), 2)]
+        if pieces and parts and len(textwrap.wrap(f"{pieces[-1]} {parts[0]}", LINE_CHARS)) <= 2:
+            pieces[-1] = f"{pieces[-1]} {parts.pop(0)}"
+        pieces.extend(parts)
+    return ["\n".join(textwrap.wrap(piece, LINE_CHARS)) for piece in pieces]
+
+
+def _timestamp(ms: int) -> str:
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d},{millis:03d}"
+
+
+def _concat_copy(videos: Sequence[Path], out: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="concat-") as workdir:
+        listing = Path(workdir) / "inputs.txt"
+        listing.write_text(
+            "".join(f"file '{_concat_quote(video)}'\n" for video in videos), encoding="utf-8"
+        )
+        # Identical codec headers make auto_convert's in-band parameter sets unnecessary:
+        # without it the output's packets are byte for byte the inputs'.
+        args = ["-f", "concat", "-safe", "0", "-auto_convert", "0", "-i", str(listing)]
+        _run("ffmpeg", [*args, "-c", "copy", "-movflags", "+faststart", str(out)])
+
+
+def _concat_quote(path: Path) -> str:
+    """Quote a path for the concat demuxer's list file."""
+    return str(path.resolve()).replace("'", "'\\''")
+
+
+def _concat_encode(videos: Sequence[Path], probes: Sequence[dict[str, Any]], out: Path) -> None:
+    first = _stream(probes[0], "video")
+    if first is None:
+        raise MediaError(f"{videos[0]} has no video stream")
+    width, height = first["width"] + first["width"] % 2, first["height"] + first["height"] % 2
+    fps = first["r_frame_rate"]
+    with_audio = any(_stream(p, "audio") for p in probes)
+    filters, labels = [], []
+    for i, data in enumerate(probes):
+        filters.append(
+            f"[{i}:v:0]scale={width}:{height}:force_original_aspect_ratio=decrease,"
+            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={fps},format=yuv420p[v{i}]"
+        )
+        labels.append(f"[v{i}]")
+        if with_audio:
+            layout = f"sample_rates={_AUDIO_RATE}:channel_layouts=stereo"
+            source = (
+                f"[{i}:a:0]aformat={layout}"
+                if _stream(data, "audio")
+                else f"anullsrc=r={_AUDIO_RATE}:cl=stereo,atrim=duration={_duration(data):.3f}"
+            )
+            filters.append(f"{source}[a{i}]")
+            labels.append(f"[a{i}]")
+    audio = 1 if with_audio else 0
+    filters.append(f"{''.join(labels)}concat=n={len(videos)}:v=1:a={audio}[v]" + ("[a]" * audio))
+    args = [arg for video in videos for arg in ("-i", str(video))]
+    args += ["-filter_complex", ";".join(filters), "-map", "[v]"]
+    args += ["-map", "[a]", "-c:a", "aac"] if with_audio else []
+    args += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p"]
+    _run("ffmpeg", [*args, "-movflags", "+faststart", str(out)])
+
+
+def _copy_signature(data: dict[str, Any]) -> tuple[tuple[Any, ...], ...]:
+    return tuple(tuple(stream.get(key) for key in _COPY_KEYS) for stream in data["streams"])
+
+
+def _stream(data: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    return next((s for s in data["streams"] if s.get("codec_type") == kind), None)
+
+
+def _duration(data: dict[str, Any]) -> float:
+    return float(data.get("format", {}).get("duration") or 0.0)
+
+
+def _info(data: dict[str, Any]) -> MediaInfo:
+    video, audio = _stream(data, "video"), _stream(data, "audio")
+    duration = data.get("format", {}).get("duration")
+    rate = (video or {}).get("r_frame_rate") or (video or {}).get("avg_frame_rate")
+    fps = float(Fraction(rate)) if rate and not rate.endswith("/0") else None
+    return MediaInfo(
+        duration=float(duration) if duration not in (None, "N/A") else None,
+        width=video.get("width") if video else None,
+        height=video.get("height") if video else None,
+        fps=fps,
+        video_codec=video.get("codec_name") if video else None,
+        audio_codec=audio.get("codec_name") if audio else None,
+        pix_fmt=video.get("pix_fmt") if video else None,
+        streams=len(data["streams"]),
+    )
+
+
+def _ffprobe(path: Path) -> dict[str, Any]:
+    output = _run(
+        "ffprobe",
+        ["-show_streams", "-show_format", "-show_data_hash", "md5", "-of", "json", str(path)],
+    )
+    data: dict[str, Any] = json.loads(output)
+    data.setdefault("streams", [])
+    return data
+
+
+@contextmanager
+def _replacing(out: Path) -> Iterator[Path]:
+    """A temporary file next to `out` that replaces it when the block succeeds."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=out.suffix, dir=out.parent)
+    os.close(fd)
+    temp = Path(name)
+    try:
+        yield temp
+        temp.chmod(0o644)
+        os.replace(temp, out)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _run(tool: str, args: list[str]) -> str:
+    """Run ffmpeg or ffprobe quietly; failures become a MediaError with the last stderr line."""
+    executable = shutil.which(tool)
+    if executable is None:
+        raise MediaError(f"{tool} not found on PATH: install it with `apt-get install ffmpeg`")
+    command = [executable, "-hide_banner", "-loglevel", "error"]
+    command += ["-nostdin", "-y", *args] if tool == "ffmpeg" else args
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, errors="replace", timeout=TIMEOUT_S
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise MediaError(f"{tool} timed out after {TIMEOUT_S:.0f} s") from exc
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines()
+        reason = lines[-1] if lines else f"exit code {done.returncode}"
+        raise MediaError(f"{tool} failed: {reason}")
+    return done.stdout

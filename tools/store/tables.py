@@ -1,0 +1,220 @@
+"""ORM tables. Portable types only (String ids, JSON, aware UTC datetimes), so the same
+schema and migrations run on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = [
+    "Base",
+    "Job",
+    "Project",
+    "ProjectVersion",
+    "ProjectVersionSlot",
+    "RenderCacheEntry",
+    "Scene",
+    "SceneVersion",
+    "new_id",
+    "utcnow",
+]
+
+ID = String(32)
+ARTIFACT_KEY = String(80)
+JSON_VALUE = JSON(none_as_null=True)
+
+
+def new_id() -> str:
+    """A fresh row id: uuid4 as 32 hex characters."""
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    """Timestamps are written by the application, not the server, for portable defaults."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Always hands back aware UTC datetimes; SQLite would otherwise return naive ones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with named constraints, so later migrations can alter them."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON_VALUE,
+        list[Any]: JSON_VALUE,
+    }
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    prompt: Mapped[str] = mapped_column(Text)
+    style: Mapped[str] = mapped_column(String(64))
+    quality: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    scenes: Mapped[list[Scene]] = relationship(
+        back_populates="project", order_by="Scene.number", cascade="all, delete-orphan"
+    )
+    versions: Mapped[list[ProjectVersion]] = relationship(
+        back_populates="project", order_by="ProjectVersion.version", cascade="all, delete-orphan"
+    )
+
+
+class Scene(Base):
+    __tablename__ = "scenes"
+    __table_args__ = (UniqueConstraint("project_id", "number"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="scenes")
+    versions: Mapped[list[SceneVersion]] = relationship(
+        back_populates="scene", order_by="SceneVersion.version", cascade="all, delete-orphan"
+    )
+
+
+class SceneVersion(Base):
+    __tablename__ = "scene_versions"
+    __table_args__ = (UniqueConstraint("scene_id", "version"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    scene_id: Mapped[str] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    code: Mapped[str] = mapped_column(Text)
+    plan: Mapped[dict[str, Any]]
+    video: Mapped[str] = mapped_column(ARTIFACT_KEY)
+    last_frame: Mapped[str | None] = mapped_column(ARTIFACT_KEY)
+    duration: Mapped[float]
+    layout_report: Mapped[dict[str, Any] | None]
+    render_log: Mapped[str] = mapped_column(Text)
+    parent_version_id: Mapped[str | None] = mapped_column(
+        ForeignKey("scene_versions.id", ondelete="SET NULL")
+    )
+    edit_prompt: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int]
+    repairs: Mapped[list[Any]]
+    fallback_used: Mapped[bool]
+    fallback_reason: Mapped[str | None] = mapped_column(Text)
+    usage: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    scene: Mapped[Scene] = relationship(back_populates="versions")
+
+    @property
+    def number(self) -> int:
+        """The scene's number, so a version read on its own says where it belongs."""
+        return self.scene.number
+
+
+class ProjectVersion(Base):
+    __tablename__ = "project_versions"
+    __table_args__ = (UniqueConstraint("project_id", "version"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    video: Mapped[str] = mapped_column(ARTIFACT_KEY)
+    thumbnail: Mapped[str | None] = mapped_column(ARTIFACT_KEY)
+    subtitles: Mapped[str | None] = mapped_column(ARTIFACT_KEY)
+    manifest: Mapped[str | None] = mapped_column(ARTIFACT_KEY)
+    duration: Mapped[float]
+    job_id: Mapped[str | None] = mapped_column(ID, unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="versions")
+    slots: Mapped[list[ProjectVersionSlot]] = relationship(
+        order_by="ProjectVersionSlot.number", cascade="all, delete-orphan"
+    )
+
+
+class ProjectVersionSlot(Base):
+    __tablename__ = "project_version_slots"
+
+    project_version_id: Mapped[str] = mapped_column(
+        ForeignKey("project_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(primary_key=True)
+    scene_version_id: Mapped[str] = mapped_column(ForeignKey("scene_versions.id"), index=True)
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint("kind IN ('generate', 'edit')", name="kind"),
+        CheckConstraint(
+            "status IN ('queued', 'running', 'completed', 'failed', 'cancelled')", name="status"
+        ),
+        CheckConstraint("progress >= 0 AND progress <= 1", name="progress"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16))
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    stage: Mapped[str | None] = mapped_column(Text)
+    progress: Mapped[float]
+    message: Mapped[str] = mapped_column(Text)
+    request: Mapped[dict[str, Any]]
+    error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RenderCacheEntry(Base):
+    __tablename__ = "render_cache"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    video: Mapped[str] = mapped_column(ARTIFACT_KEY)
+    last_frame: Mapped[str | None] = mapped_column(ARTIFACT_KEY)
+    duration: Mapped[float]
+    layout_report: Mapped[dict[str, Any]]
+    log: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
