@@ -6,6 +6,7 @@ after an edit costs seconds, not a re-render.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -51,19 +52,26 @@ async def assemble_video(
 ) -> Assembly:
     """Concatenate the clips and write thumbnail, subtitles and manifest beside the video."""
     description = await describe_video(model, plan)
-    video = media.concat([clip.video for clip in clips], out_dir / "video.mp4")
-    duration = media.probe(video).duration
-    thumbnail = media.thumbnail(video, out_dir / "thumbnail.png")
     narrations = {scene.number: scene.narration for scene in plan.scenes}
-    subtitles = media.subtitles(
-        [(clip.duration, narrations.get(clip.number, "")) for clip in clips],
-        out_dir / "subtitles.srt",
+    cues = [(clip.duration, narrations.get(clip.number, "")) for clip in clips]
+    video, thumbnail, subtitles, duration = await asyncio.to_thread(
+        _write_media, [clip.video for clip in clips], cues, out_dir
     )
     manifest = out_dir / "manifest.json"
     manifest.write_text(json.dumps(_manifest(description, clips, duration), indent=2))
     return Assembly(
         video=video, thumbnail=thumbnail, subtitles=subtitles, manifest=manifest, duration=duration
     )
+
+
+def _write_media(
+    videos: list[Path], cues: list[tuple[float, str]], out_dir: Path
+) -> tuple[Path, Path, Path, float]:
+    """The ffmpeg work, blocking: run it in a thread."""
+    video = media.concat(videos, out_dir / "video.mp4")
+    duration = media.probe(video).duration or 0.0
+    thumbnail = media.thumbnail(video, out_dir / "thumbnail.png")
+    return video, thumbnail, media.subtitles(cues, out_dir / "subtitles.srt"), duration
 
 
 def _manifest(description: VideoDescription, clips: list[SceneClip], duration: float) -> dict:
