@@ -41,7 +41,9 @@ class Assembly(BaseModel):
 
 async def describe_video(model: BaseChatModel, plan: VideoPlan) -> VideoDescription:
     """Ask the model for the title, description and chapter names."""
-    messages = load_prompt("assembler").render("describe", video_plan=plan.model_dump_json(indent=2))
+    messages = load_prompt("assembler").render(
+        "describe", video_plan=plan.model_dump_json(indent=2)
+    )
     description = await model.with_structured_output(VideoDescription).ainvoke(messages)
     assert isinstance(description, VideoDescription)
     return description

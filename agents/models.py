@@ -50,7 +50,9 @@ class ModelSpec(BaseModel):
 def default_spec(env: Mapping[str, str] = os.environ) -> tuple[ModelSpec, str]:
     """Choose a provider from the keys present, with the one-line notice to show."""
     if env.get("OPENAI_API_KEY"):
-        spec = ModelSpec(provider="openai", model="gpt-4o-mini", base_url=env.get("OPENAI_BASE_URL"))
+        spec = ModelSpec(
+            provider="openai", model="gpt-4o-mini", base_url=env.get("OPENAI_BASE_URL")
+        )
         return spec, "models: OPENAI_API_KEY is set, using openai:gpt-4o-mini"
     if env.get("ANTHROPIC_API_KEY"):
         spec = ModelSpec(provider="anthropic", model="claude-sonnet-4-5")
@@ -89,7 +91,9 @@ class ModelFactory:
 
     def with_model(self, role: Role, model: BaseChatModel) -> ModelFactory:
         """A copy of this factory with `role` served by `model`."""
-        return ModelFactory(self._specs, default=self._default, overrides={**self._models, role: model})
+        return ModelFactory(
+            self._specs, default=self._default, overrides={**self._models, role: model}
+        )
 
     def for_role(self, role: Role) -> BaseChatModel:
         """The chat model of `role`, built on first use."""

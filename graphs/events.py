@@ -11,8 +11,17 @@ from pydantic import BaseModel
 
 __all__ = ["ProgressEvent", "Stage"]
 
-Stage = Literal["planning", "loading", "coding", "checking", "rendering", "reviewing",
-                "fallback", "saving", "assembling"]
+Stage = Literal[
+    "planning",
+    "loading",
+    "coding",
+    "checking",
+    "rendering",
+    "reviewing",
+    "fallback",
+    "saving",
+    "assembling",
+]
 
 
 class ProgressEvent(BaseModel):

@@ -1,4 +1,4 @@
-"""Turns the stream of progress events into a job's stage and 0–1 progress."""
+"""Turns the stream of progress events into a job's stage and 0-1 progress."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tools.render.models import Quality
 
-__all__ = ["EditRequest", "GenerateRequest", "JobRequest", "MAX_PROMPT_CHARS", "MAX_SCENES"]
+__all__ = ["MAX_PROMPT_CHARS", "MAX_SCENES", "EditRequest", "GenerateRequest", "JobRequest"]
 
 MAX_PROMPT_CHARS = 4000
 MAX_SCENES = 12

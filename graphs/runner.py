@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import StateGraph
 from pydantic import BaseModel
 
 from graphs.context import VideoContext
@@ -53,7 +54,9 @@ class JobSummary(BaseModel):
     scenes: list[SceneSummary]
 
 
-def project_summary(store: Store, project_id: str, *, touched: set[int] | None = None) -> JobSummary:
+def project_summary(
+    store: Store, project_id: str, *, touched: set[int] | None = None
+) -> JobSummary:
     """Describe a project's current version; slots outside `touched` count as unchanged."""
     project = store.get_project(project_id)
     current = store.current_version(project_id)
@@ -100,12 +103,15 @@ async def run_job(
     *,
     on_event: EventHandler | None = None,
     checkpointer: BaseCheckpointSaver | None = None,
+    graph: StateGraph | None = None,
 ) -> JobSummary:
     """Run a generate or edit job to its end, recording it in the store.
 
     Raises:
         NotFound: the edit names an unknown project or scene (nothing is written).
         JobError: the job failed; its row says why and no version was written.
+
+    `graph` replaces the standard video graph (see `build_video_graph`).
     """
     store = ctx.store
     if isinstance(request, EditRequest):
@@ -116,11 +122,14 @@ async def run_job(
         project_id = uuid.uuid4().hex
     job = store.create_job(request.kind, project_id, request.model_dump(mode="json"))
     store.update_job(job.id, status="running", stage="queued")
-    graph = build_video_graph().compile(checkpointer=checkpointer)
-    config: dict[str, Any] = {"configurable": {"thread_id": job.id}, "recursion_limit": RECURSION_LIMIT}
+    app = (graph or build_video_graph()).compile(checkpointer=checkpointer)
+    config: dict[str, Any] = {
+        "configurable": {"thread_id": job.id},
+        "recursion_limit": RECURSION_LIMIT,
+    }
     tracker = ProgressTracker()
     try:
-        async for part in graph.astream(
+        async for part in app.astream(
             {"request": request, "job_id": job.id, "project_id": project_id},
             config,
             context=ctx,
@@ -141,6 +150,10 @@ async def run_job(
         store.update_job(job.id, status=status, error=message)
         raise
     store.update_job(
-        job.id, status="completed", stage="done", progress=1.0, result=summary.model_dump(mode="json")
+        job.id,
+        status="completed",
+        stage="done",
+        progress=1.0,
+        result=summary.model_dump(mode="json"),
     )
     return summary

@@ -8,10 +8,10 @@
 Environment errors (LaTeX, ffmpeg, fonts missing) never reach a model: they stop the job.
 """
 
-from typing import Literal
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Literal
 
 from langgraph.graph import END, START, StateGraph
-from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from agents.scene_coder import CoderRequest, NoCodeError, write_scene_code
@@ -25,7 +25,9 @@ from tools.fallback import title_card_code
 from tools.render.cache import render_cached
 from tools.render.models import RenderError
 
-__all__ = ["build_scene_graph", "format_error"]
+__all__ = ["SCENE_NODES", "Node", "build_scene_graph", "format_error", "with_overrides"]
+
+Node = Callable[..., Awaitable[Any]]
 
 
 def format_error(error: RenderError) -> str:
@@ -39,7 +41,11 @@ def format_error(error: RenderError) -> str:
 
 def _emit(runtime: Runtime[VideoContext], state: SceneState, stage, message: str, **kw) -> None:  # type: ignore[no-untyped-def]
     event = ProgressEvent(
-        stage=stage, message=message, scene=state["task"].number, attempt=state.get("attempts"), **kw
+        stage=stage,
+        message=message,
+        scene=state["task"].number,
+        attempt=state.get("attempts"),
+        **kw,
     )
     runtime.stream_writer(event.model_dump())
 
@@ -63,7 +69,11 @@ async def scene_coder(state: SceneState, runtime: Runtime[VideoContext]) -> dict
 
 def _coder_mode(state: SceneState) -> tuple[str, dict]:
     task = state["task"]
-    error, instructions, rendered = state.get("error"), state.get("instructions"), state.get("rendered")
+    error, instructions, rendered = (
+        state.get("error"),
+        state.get("instructions"),
+        state.get("rendered"),
+    )
     if error is not None:
         return "retry", {"code": state.get("code", ""), "error": format_error(error)}
     if instructions and rendered is not None:
@@ -95,7 +105,9 @@ async def render(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     return {"error": None, "rendered": result, "instructions": []}
 
 
-def after_check(state: SceneState, runtime: Runtime[VideoContext]) -> Literal["render", "scene_coder", "give_up"]:
+def after_check(
+    state: SceneState, runtime: Runtime[VideoContext]
+) -> Literal["render", "scene_coder", "give_up"]:
     """A clean candidate goes to render; a code error loops back while the budget lasts."""
     if state.get("error") is None:
         return "render"
@@ -114,7 +126,9 @@ def after_render(
     return _retry_or_give_up(state, runtime)
 
 
-def _retry_or_give_up(state: SceneState, runtime: Runtime[VideoContext]) -> Literal["scene_coder", "give_up"]:
+def _retry_or_give_up(
+    state: SceneState, runtime: Runtime[VideoContext]
+) -> Literal["scene_coder", "give_up"]:
     if state.get("retries", 0) < runtime.context.limits.max_retries:
         return "scene_coder"
     return "give_up"
@@ -125,7 +139,13 @@ async def count_retry(state: SceneState, runtime: Runtime[VideoContext]) -> dict
     error = state["error"]
     assert error is not None
     retries = state.get("retries", 0) + 1
-    _emit(runtime, state, "coding", f"retry {retries}: {error.type}: {error.message[:80]}", status="retry")
+    _emit(
+        runtime,
+        state,
+        "coding",
+        f"retry {retries}: {error.type}: {error.message[:80]}",
+        status="retry",
+    )
     return {"retries": retries}
 
 
@@ -146,7 +166,9 @@ async def visual_fixer(state: SceneState, runtime: Runtime[VideoContext]) -> dic
     if not rendered.layout.issues or rounds >= ctx.limits.max_fix_rounds:
         return {"instructions": []}
     _emit(runtime, state, "reviewing", f"{len(rendered.layout.issues)} layout issue(s)")
-    review = await review_scene(ctx.models.for_role("fixer"), state["task"].plan, state["code"], rendered.layout)
+    review = await review_scene(
+        ctx.models.for_role("fixer"), state["task"].plan, state["code"], rendered.layout
+    )
     if review.passes or not review.instructions:
         return {"instructions": []}
     _emit(runtime, state, "reviewing", f"fix round {rounds + 1}", status="fixing")
@@ -190,21 +212,35 @@ async def save_scene(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     return {"scene_results": [outcome]}
 
 
-def build_scene_graph() -> StateGraph:
-    """The scene subgraph, uncompiled, so callers can swap a node before compiling."""
+SCENE_NODES: dict[str, Node] = {
+    "scene_coder": scene_coder,
+    "check": check,
+    "render": render,
+    "count_retry": count_retry,
+    "give_up": give_up,
+    "visual_fixer": visual_fixer,
+    "fallback": fallback,
+    "save_scene": save_scene,
+}
+
+
+def build_scene_graph(overrides: Mapping[str, Node] | None = None) -> StateGraph:
+    """The scene subgraph, uncompiled; `overrides` swaps nodes by name (same state contract).
+
+    Example:
+        >>> async def strict_fixer(state, runtime): ...
+        >>> scene = build_scene_graph({"visual_fixer": strict_fixer})
+    """
+    nodes = with_overrides(SCENE_NODES, overrides)
     graph = StateGraph(SceneState, context_schema=VideoContext)
-    graph.add_node("scene_coder", scene_coder)
-    graph.add_node("check", check)
-    graph.add_node("render", render)
-    graph.add_node("count_retry", count_retry)
-    graph.add_node("give_up", give_up)
-    graph.add_node("visual_fixer", visual_fixer)
-    graph.add_node("fallback", fallback)
-    graph.add_node("save_scene", save_scene)
+    for name, node in nodes.items():
+        graph.add_node(name, node)
     graph.add_edge(START, "scene_coder")
     graph.add_edge("scene_coder", "check")
     graph.add_conditional_edges(
-        "check", after_check, {"render": "render", "scene_coder": "count_retry", "give_up": "give_up"}
+        "check",
+        after_check,
+        {"render": "render", "scene_coder": "count_retry", "give_up": "give_up"},
     )
     graph.add_conditional_edges(
         "render",
@@ -219,6 +255,10 @@ def build_scene_graph() -> StateGraph:
     return graph
 
 
-def compile_scene_graph() -> CompiledStateGraph:
-    """The scene subgraph compiled for use as a node of the video graph."""
-    return build_scene_graph().compile(name="scene")
+def with_overrides(
+    nodes: Mapping[str, Node], overrides: Mapping[str, Node] | None
+) -> dict[str, Node]:
+    unknown = set(overrides or {}) - set(nodes)
+    if unknown:
+        raise ValueError(f"unknown nodes {sorted(unknown)}; known: {sorted(nodes)}")
+    return {**nodes, **(overrides or {})}

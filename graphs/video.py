@@ -13,6 +13,7 @@ server and tests compile `build_video_graph()` with their own saver.
 
 import hashlib
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -27,11 +28,11 @@ from graphs.context import VideoContext
 from graphs.errors import NotFound
 from graphs.events import ProgressEvent
 from graphs.requests import EditRequest, GenerateRequest
-from graphs.scene import compile_scene_graph
+from graphs.scene import Node, build_scene_graph, with_overrides
 from graphs.state import SceneOutcome, SceneTask, VersionSummary, VideoState
 from tools.store import AssembledVideo, NewSceneVersion, ProjectFields, Store
 
-__all__ = ["build_video_graph", "graph"]
+__all__ = ["VIDEO_NODES", "build_video_graph", "graph"]
 
 
 def route(state: VideoState) -> Literal["planner", "load_scene"]:
@@ -79,7 +80,9 @@ def fan_out(state: VideoState) -> list[Send]:
     ]
 
 
-async def load_scene(state: VideoState, runtime: Runtime[VideoContext]) -> Command[Literal["scene"]]:
+async def load_scene(
+    state: VideoState, runtime: Runtime[VideoContext]
+) -> Command[Literal["scene"]]:
     """Load the latest stored version of the scene to edit and send it down the scene branch."""
     request = state["request"]
     assert isinstance(request, EditRequest)
@@ -141,7 +144,9 @@ async def assembler(state: VideoState, runtime: Runtime[VideoContext]) -> dict:
         job_id=state["job_id"],
     )
     summary = VersionSummary(
-        project_id=record.project_id, version=record.version, video=record.video,
+        project_id=record.project_id,
+        version=record.version,
+        video=record.video,
         duration=record.duration,
     )
     return {"version": summary}
@@ -161,7 +166,10 @@ def _project_fields(store: Store, state: VideoState) -> ProjectFields:
     if project is None:
         raise NotFound(f"no project {state['project_id']}")
     return ProjectFields(
-        id=project.id, title=project.title, prompt=project.prompt, style=project.style,
+        id=project.id,
+        title=project.title,
+        prompt=project.prompt,
+        style=project.style,
         quality=project.quality,
     )
 
@@ -209,19 +217,29 @@ def _new_version(outcome: SceneOutcome) -> NewSceneVersion:
     )
 
 
-def build_video_graph(scene_graph: StateGraph | None = None) -> StateGraph:
+VIDEO_NODES: dict[str, Node] = {
+    "planner": planner,
+    "load_scene": load_scene,
+    "assembler": assembler,
+}
+
+
+def build_video_graph(
+    scene_graph: StateGraph | None = None, overrides: Mapping[str, Node] | None = None
+) -> StateGraph:
     """The video graph, uncompiled: compile it with the checkpointer you need.
+
+    `scene_graph` replaces the scene subgraph; `overrides` swaps top-level nodes by name.
 
     Example:
         >>> from graphs import build_video_graph
         >>> app = build_video_graph().compile()
     """
-    scene = (scene_graph.compile(name="scene") if scene_graph else compile_scene_graph())
+    scene = (scene_graph or build_scene_graph()).compile(name="scene")
     graph = StateGraph(VideoState, context_schema=VideoContext)
-    graph.add_node("planner", planner)
-    graph.add_node("load_scene", load_scene)
+    for name, node in with_overrides(VIDEO_NODES, overrides).items():
+        graph.add_node(name, node)
     graph.add_node("scene", scene)
-    graph.add_node("assembler", assembler)
     graph.add_conditional_edges(START, route)
     graph.add_conditional_edges("planner", fan_out, ["scene"])
     graph.add_edge("scene", "assembler")

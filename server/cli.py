@@ -26,8 +26,8 @@ from graphs.errors import JobError, NotFound
 from graphs.requests import EditRequest, GenerateRequest, JobRequest
 from graphs.runner import JobSummary, project_summary, run_job
 from server.progress_view import ProgressView
-from tools.render.scene_file import render_file
 from tools.render.models import Quality
+from tools.render.scene_file import render_file
 from tools.store import Store, StoreError
 
 __all__ = ["app"]
@@ -90,7 +90,13 @@ def _print_summary(summary: JobSummary) -> None:
         table.add_column(column)
     for scene in summary.scenes:
         status = f"fallback ({scene.fallback_reason})" if scene.fallback_used else scene.status
-        table.add_row(str(scene.number), str(scene.version), status, str(scene.layout_issues), str(scene.attempts))
+        table.add_row(
+            str(scene.number),
+            str(scene.version),
+            status,
+            str(scene.layout_issues),
+            str(scene.attempts),
+        )
     stderr.print(table)
     Console().print(f"video: {summary.video}", highlight=False, soft_wrap=True)
 
@@ -126,7 +132,11 @@ def generate(
     """Make a new project (a video) from a prompt."""
     with _errors():
         request = GenerateRequest(
-            prompt=prompt, scene_count=scenes, quality=quality, style=style, fallback=not no_fallback
+            prompt=prompt,
+            scene_count=scenes,
+            quality=quality,
+            style=style,
+            fallback=not no_fallback,
         )
         _run(request, data_dir, as_json)
 
@@ -141,7 +151,9 @@ def edit(
 ) -> None:
     """Turn one scene into a new version and re-assemble the video."""
     with _errors():
-        request = EditRequest(project_id=project_id, scene_number=scene_number, edit_prompt=edit_prompt)
+        request = EditRequest(
+            project_id=project_id, scene_number=scene_number, edit_prompt=edit_prompt
+        )
         _run(request, data_dir, as_json)
 
 
@@ -216,6 +228,8 @@ def render(
             Console().print(f"video: {outcome.video}", highlight=False, soft_wrap=True)
         else:
             assert outcome.error is not None
-            stderr.print(f"{outcome.error.kind} error: {outcome.error.type}: {outcome.error.message}")
+            stderr.print(
+                f"{outcome.error.kind} error: {outcome.error.type}: {outcome.error.message}"
+            )
         if not outcome.ok:
             raise typer.Exit(1)

@@ -11,7 +11,14 @@ from graphs.events import ProgressEvent
 
 __all__ = ["ProgressView"]
 
-_SCENE_STEPS = {"coding": 1, "checking": 2, "rendering": 3, "reviewing": 4, "fallback": 4, "saving": 5}
+_SCENE_STEPS = {
+    "coding": 1,
+    "checking": 2,
+    "rendering": 3,
+    "reviewing": 4,
+    "fallback": 4,
+    "saving": 5,
+}
 
 
 class ProgressView:

@@ -73,9 +73,19 @@ def plan_answer(*archetypes: str, title: str = "Circles") -> dict[str, Any]:
 def ffprobe(path: Path) -> dict[str, Any]:
     """Duration and stream count of a media file, read by ffprobe."""
     out = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_type",
-         "-of", "json", str(path)],
-        capture_output=True, text=True, check=True,
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration:stream=codec_type",
+            "-of",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     import json
 

@@ -29,7 +29,10 @@ class ScriptedChatModel(BaseChatModel):
         return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
 
     def _generate(
-        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
         **kwargs: Any,
     ) -> ChatResult:
         self.prompts.append(messages[-1].text)
@@ -38,7 +41,9 @@ class ScriptedChatModel(BaseChatModel):
         answer = self.answers.pop(0)
         if isinstance(answer, dict):
             name = kwargs["tools"][0]["function"]["name"]
-            message = AIMessage("", tool_calls=[{"name": name, "args": answer, "id": f"call_{len(self.prompts)}"}])
+            message = AIMessage(
+                "", tool_calls=[{"name": name, "args": answer, "id": f"call_{len(self.prompts)}"}]
+            )
         else:
             message = AIMessage(f"```python\n{answer}\n```")
         return ChatResult(generations=[ChatGeneration(message=message)])

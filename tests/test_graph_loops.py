@@ -17,7 +17,9 @@ from tools.render.models import RenderSettings
 pytestmark = pytest.mark.slow
 
 DESCRIPTION = {"title": "Circles", "description": "About circles.", "chapters": ["Circle"]}
-BROKEN_SCENE = GOOD_SCENE.replace("Create(Circle(radius=1.5, color=BLUE))", "Create(undefined_shape)")
+BROKEN_SCENE = GOOD_SCENE.replace(
+    "Create(Circle(radius=1.5, color=BLUE))", "Create(undefined_shape)"
+)
 
 
 async def test_code_error_goes_back_to_coder_with_error_text(
@@ -112,7 +114,7 @@ async def test_environment_error_is_not_sent_to_the_model(
     )
     before = ctx.store.counts()
 
-    with pytest.raises(EnvironmentProblem, match="(?i)latex"):
+    with pytest.raises(EnvironmentProblem, match=r"(?i)latex"):
         await run_job(GenerateRequest(prompt="pythagoras", scene_count=1), ctx)
 
     assert len(coder.prompts) == 1

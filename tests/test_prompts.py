@@ -22,8 +22,14 @@ def test_every_prompt_has_a_version_tag() -> None:
 @pytest.mark.parametrize("mode", ["write", "retry", "edit", "fix"])
 def test_coder_fills_every_placeholder_of_each_mode(mode: str) -> None:
     request = CoderRequest(
-        mode=mode, plan=PLAN, style="dark", code="x = 1", error="NameError",
-        edit_prompt="make it red", layout_report="{}", instructions=["scale it"],
+        mode=mode,
+        plan=PLAN,
+        style="dark",
+        code="x = 1",
+        error="NameError",
+        edit_prompt="make it red",
+        layout_report="{}",
+        instructions=["scale it"],
     )
     messages = load_prompt("scene_coder").render(mode, **request.prompt_values())
     assert "$" not in messages[1].text.replace("$$", "")

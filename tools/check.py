@@ -30,7 +30,7 @@ def scene_classes(tree: ast.Module) -> list[str]:
 
 
 def check_code(code: str) -> RenderError | None:
-    """A `code` error describing the first structural problem, or None when the file is fit to run."""
+    """The first structural problem as a `code` error, or None when the file may run."""
     size = len(code.encode())
     if size > MAX_CODE_BYTES:
         return _error("SizeError", f"the scene file is {size} bytes; the limit is {MAX_CODE_BYTES}")

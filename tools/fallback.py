@@ -6,7 +6,7 @@ import textwrap
 
 __all__ = ["title_card_code"]
 
-_TEMPLATE = '''from manim import *
+_TEMPLATE = """from manim import *
 
 TITLE = {title!r}
 NARRATION = {narration!r}
@@ -22,7 +22,7 @@ class FallbackCard(Scene):
             card.scale_to_fit_height(config.frame_height - 1.5)
         self.play(FadeIn(card), run_time=0.8)
         self.wait({hold:.2f})
-'''
+"""
 
 
 def title_card_code(title: str, narration: str, duration: float) -> str:

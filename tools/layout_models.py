@@ -22,7 +22,9 @@ class LayoutIssue(BaseModel):
     first_animation: int = Field(ge=0, description="Index of the play() where it first appears.")
     last_animation: int = Field(ge=0)
     persists: bool = Field(description="Still on screen after the last animation.")
-    detail: str = Field(description="Human-readable measurement, e.g. '1.2 units past the right edge'.")
+    detail: str = Field(
+        description="Human-readable measurement, e.g. '1.2 units past the right edge'."
+    )
 
 
 class LayoutReport(BaseModel):

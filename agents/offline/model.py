@@ -107,7 +107,9 @@ class OfflineChatModel(BaseChatModel):
             elif "fix instructions" in prompt:
                 fixed = apply_fixes(prompt["current code"], prompt["fix instructions"].splitlines())
                 if fixed is None:
-                    return AIMessage("The offline model cannot fix this layout; a real model is needed.")
+                    return AIMessage(
+                        "The offline model cannot fix this layout; a real model is needed."
+                    )
                 code = fixed
             else:
                 code = write_scene(ScenePlan.model_validate_json(prompt["scene plan"]), style)
