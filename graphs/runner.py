@@ -9,19 +9,27 @@ from typing import Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import StateGraph
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from graphs.context import VideoContext
 from graphs.errors import JobError, NotFound
 from graphs.events import ProgressEvent
 from graphs.progress import ProgressTracker
-from graphs.requests import EditRequest, GenerateRequest
+from graphs.requests import EditRequest, GenerateRequest, JobRequest
 from graphs.video import build_video_graph
-from tools.store import Store
+from tools.store import JobRecord, Store
 
-__all__ = ["JobSummary", "SceneSummary", "project_summary", "run_job"]
+__all__ = [
+    "JobSummary",
+    "SceneSummary",
+    "execute_job",
+    "project_summary",
+    "run_job",
+    "submit_job",
+]
 
 RECURSION_LIMIT = 200
+REQUEST: TypeAdapter[GenerateRequest | EditRequest] = TypeAdapter(JobRequest)
 
 EventHandler = Callable[[ProgressEvent, float], None]
 
@@ -97,44 +105,52 @@ def project_summary(
     )
 
 
-async def run_job(
-    request: GenerateRequest | EditRequest,
-    ctx: VideoContext,
-    *,
-    on_event: EventHandler | None = None,
-    checkpointer: BaseCheckpointSaver | None = None,
-    graph: StateGraph | None = None,
-) -> JobSummary:
-    """Run a generate or edit job to its end, recording it in the store.
+def submit_job(
+    store: Store, request: GenerateRequest | EditRequest, *, job_id: str | None = None
+) -> JobRecord:
+    """Record a queued job after checking that an edit names a stored scene.
 
     Raises:
         NotFound: the edit names an unknown project or scene (nothing is written).
-        JobError: the job failed; its row says why and no version was written.
-
-    `graph` replaces the standard video graph (see `build_video_graph`).
     """
-    store = ctx.store
     if isinstance(request, EditRequest):
         if store.scene_version(request.project_id, request.scene_number) is None:
             raise NotFound(f"project {request.project_id} has no scene {request.scene_number}")
         project_id = request.project_id
     else:
         project_id = uuid.uuid4().hex
-    job = store.create_job(request.kind, project_id, request.model_dump(mode="json"))
-    store.update_job(job.id, status="running", stage="queued")
+    return store.create_job(
+        request.kind, project_id, request.model_dump(mode="json"), job_id=job_id
+    )
+
+
+async def execute_job(
+    job: JobRecord,
+    ctx: VideoContext,
+    *,
+    on_event: EventHandler | None = None,
+    checkpointer: BaseCheckpointSaver | None = None,
+    graph: StateGraph | None = None,
+    resume: bool = False,
+) -> JobSummary:
+    """Run a recorded job to its end; with `resume`, continue from its last checkpoint.
+
+    Raises:
+        JobError: the job failed; its row says why and no version was written.
+    """
+    store = ctx.store
+    request = REQUEST.validate_python(job.request)
+    store.update_job(job.id, status="running", error=None)
     app = (graph or build_video_graph()).compile(checkpointer=checkpointer)
     config: dict[str, Any] = {
         "configurable": {"thread_id": job.id},
         "recursion_limit": RECURSION_LIMIT,
     }
+    start = None if resume else {"request": request, "job_id": job.id, "project_id": job.project_id}
     tracker = ProgressTracker()
     try:
         async for part in app.astream(
-            {"request": request, "job_id": job.id, "project_id": project_id},
-            config,
-            context=ctx,
-            stream_mode=["custom"],
-            version="v2",
+            start, config, context=ctx, stream_mode=["custom"], version="v2"
         ):
             event = ProgressEvent.model_validate(part["data"])
             fraction = tracker.update(event)
@@ -142,13 +158,13 @@ async def run_job(
             if on_event is not None:
                 on_event(event, fraction)
         touched = {request.scene_number} if isinstance(request, EditRequest) else None
-        summary = project_summary(store, project_id, touched=touched)
-        summary = summary.model_copy(update={"job_id": job.id})
+        summary = project_summary(store, job.project_id, touched=touched)
     except BaseException as exc:
         message = str(exc) if isinstance(exc, JobError) else f"{type(exc).__name__}: {exc}"
         status = "failed" if isinstance(exc, Exception) else "cancelled"
         store.update_job(job.id, status=status, error=message)
         raise
+    summary = summary.model_copy(update={"job_id": job.id})
     store.update_job(
         job.id,
         status="completed",
@@ -157,3 +173,23 @@ async def run_job(
         result=summary.model_dump(mode="json"),
     )
     return summary
+
+
+async def run_job(
+    request: GenerateRequest | EditRequest,
+    ctx: VideoContext,
+    *,
+    on_event: EventHandler | None = None,
+    checkpointer: BaseCheckpointSaver | None = None,
+    graph: StateGraph | None = None,
+) -> JobSummary:
+    """Submit and run a generate or edit job in one call (the CLI's and notebooks' way).
+
+    `graph` replaces the standard video graph (see `build_video_graph`).
+
+    Raises:
+        NotFound: the edit names an unknown project or scene (nothing is written).
+        JobError: the job failed; its row says why and no version was written.
+    """
+    job = submit_job(ctx.store, request)
+    return await execute_job(job, ctx, on_event=on_event, checkpointer=checkpointer, graph=graph)
