@@ -5,8 +5,9 @@ Example:
     >>> app = build_video_graph().compile()
 """
 
-from graphs.context import Limits, VideoContext
-from graphs.requests import EditRequest, GenerateRequest
+from graphs.context import VideoContext
+from graphs.limits import Limits
+from graphs.requests import EditRequest, GenerateRequest, JobSpec
 from graphs.runner import JobSummary, run_job
 from graphs.scene import build_scene_graph
 from graphs.state import SceneOutcome, SceneState, SceneTask, VideoState
@@ -15,6 +16,7 @@ from graphs.video import build_video_graph
 __all__ = [
     "EditRequest",
     "GenerateRequest",
+    "JobSpec",
     "JobSummary",
     "Limits",
     "SceneOutcome",

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from agents.models import ModelSpec, Role
+from graphs.limits import Limits
 from tools.render.models import Quality
 
 __all__ = ["MAX_PROMPT_CHARS", "MAX_SCENES", "EditRequest", "GenerateRequest", "JobRequest"]
@@ -44,3 +46,14 @@ class EditRequest(BaseModel):
 
 
 JobRequest = Annotated[GenerateRequest | EditRequest, Field(discriminator="kind")]
+
+
+class JobSpec(BaseModel):
+    """A job as stored: the request plus the settings it runs with, so a resume is faithful."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    request: JobRequest
+    models: dict[Role, ModelSpec] = Field(default_factory=dict)
+    limits: Limits = Field(default_factory=Limits)
+    callback_url: str | None = None

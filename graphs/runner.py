@@ -9,13 +9,13 @@ from typing import Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import StateGraph
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
 from graphs.context import VideoContext
 from graphs.errors import JobError, NotFound
 from graphs.events import ProgressEvent
 from graphs.progress import ProgressTracker
-from graphs.requests import EditRequest, GenerateRequest, JobRequest
+from graphs.requests import EditRequest, GenerateRequest, JobSpec
 from graphs.video import build_video_graph
 from tools.store import JobRecord, Store
 
@@ -29,7 +29,6 @@ __all__ = [
 ]
 
 RECURSION_LIMIT = 200
-REQUEST: TypeAdapter[GenerateRequest | EditRequest] = TypeAdapter(JobRequest)
 
 EventHandler = Callable[[ProgressEvent, float], None]
 
@@ -105,23 +104,22 @@ def project_summary(
     )
 
 
-def submit_job(
-    store: Store, request: GenerateRequest | EditRequest, *, job_id: str | None = None
-) -> JobRecord:
+def submit_job(store: Store, spec: JobSpec, **options: Any) -> JobRecord:
     """Record a queued job after checking that an edit names a stored scene.
+
+    `options` go to `Store.create_job` (owner, idempotency key).
 
     Raises:
         NotFound: the edit names an unknown project or scene (nothing is written).
     """
+    request = spec.request
     if isinstance(request, EditRequest):
         if store.scene_version(request.project_id, request.scene_number) is None:
             raise NotFound(f"project {request.project_id} has no scene {request.scene_number}")
         project_id = request.project_id
     else:
         project_id = uuid.uuid4().hex
-    return store.create_job(
-        request.kind, project_id, request.model_dump(mode="json"), job_id=job_id
-    )
+    return store.create_job(request.kind, project_id, spec.model_dump(mode="json"), **options)
 
 
 async def execute_job(
@@ -139,7 +137,7 @@ async def execute_job(
         JobError: the job failed; its row says why and no version was written.
     """
     store = ctx.store
-    request = REQUEST.validate_python(job.request)
+    request = JobSpec.model_validate(job.request).request
     store.update_job(job.id, status="running", error=None)
     app = (graph or build_video_graph()).compile(checkpointer=checkpointer)
     config: dict[str, Any] = {
@@ -191,5 +189,5 @@ async def run_job(
         NotFound: the edit names an unknown project or scene (nothing is written).
         JobError: the job failed; its row says why and no version was written.
     """
-    job = submit_job(ctx.store, request)
+    job = submit_job(ctx.store, JobSpec(request=request, limits=ctx.limits))
     return await execute_job(job, ctx, on_event=on_event, checkpointer=checkpointer, graph=graph)

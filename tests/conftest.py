@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from agents.models import ModelFactory, ModelSpec, Role
-from graphs.context import Limits, VideoContext
+from graphs.context import VideoContext
+from graphs.limits import Limits
 from tests.scripted_model import ScriptedChatModel
 from tools.store import Store
 

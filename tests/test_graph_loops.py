@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from graphs.context import Limits, VideoContext
+from graphs.context import VideoContext
 from graphs.errors import EnvironmentProblem
+from graphs.limits import Limits
 from graphs.requests import GenerateRequest
 from graphs.runner import run_job
 from tests.conftest import GOOD_SCENE, plan_answer
