@@ -50,10 +50,9 @@ async def describe_video(model: BaseChatModel, plan: VideoPlan) -> VideoDescript
 
 
 async def assemble_video(
-    model: BaseChatModel, plan: VideoPlan, clips: list[SceneClip], out_dir: Path
+    description: VideoDescription, plan: VideoPlan, clips: list[SceneClip], out_dir: Path
 ) -> Assembly:
     """Concatenate the clips and write thumbnail, subtitles and manifest beside the video."""
-    description = await describe_video(model, plan)
     narrations = {scene.number: scene.narration for scene in plan.scenes}
     cues = [(clip.duration, narrations.get(clip.number, "")) for clip in clips]
     video, thumbnail, subtitles, duration = await asyncio.to_thread(

@@ -10,7 +10,15 @@ from agents.models import ModelSpec, Role
 from graphs.limits import Limits
 from tools.render.models import Quality
 
-__all__ = ["MAX_PROMPT_CHARS", "MAX_SCENES", "EditRequest", "GenerateRequest", "JobRequest"]
+__all__ = [
+    "MAX_PROMPT_CHARS",
+    "MAX_SCENES",
+    "EditRequest",
+    "GenerateRequest",
+    "JobRequest",
+    "JobSpec",
+    "PromptText",
+]
 
 MAX_PROMPT_CHARS = 4000
 MAX_SCENES = 12

@@ -11,26 +11,24 @@
 server and tests compile `build_video_graph()` with their own saver.
 """
 
-import hashlib
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Literal
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command, Send
 
-from agents.assembler import SceneClip, assemble_video
+from agents.assembler import describe_video
 from agents.planner import plan_video
 from agents.schemas import ScenePlan, VideoPlan
+from graphs.assembly import Slot, commit_assembly, existing_project, slot_of, stored_slots
 from graphs.context import VideoContext
 from graphs.errors import NotFound
 from graphs.events import ProgressEvent
 from graphs.requests import EditRequest, GenerateRequest
 from graphs.scene import Node, build_scene_graph, with_overrides
 from graphs.state import SceneOutcome, SceneTask, VersionSummary, VideoState
-from tools.store import AssembledVideo, NewSceneVersion, ProjectFields, Store
+from tools.store import NewSceneVersion, ProjectFields, Store
 
 __all__ = ["VIDEO_NODES", "build_video_graph", "graph"]
 
@@ -118,29 +116,20 @@ async def assembler(state: VideoState, runtime: Runtime[VideoContext]) -> dict:
     runtime.stream_writer(ProgressEvent(stage="assembling", message="joining scenes").model_dump())
     project = _project_fields(ctx.store, state)
     outcomes = sorted(state["scene_results"], key=lambda outcome: outcome.number)
-    clips, plans = _slots(ctx.store, state["project_id"], outcomes)
-    work_root = ctx.store.data_dir / "work"
-    work_root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=work_root) as work:
-        assembly = await assemble_video(
-            ctx.models.for_role("assembler"),
-            VideoPlan(title=project.title, scenes=plans),
-            clips,
-            Path(work),
-        )
-        put = ctx.store.artifacts.put_file
-        output = AssembledVideo(
-            video=put(assembly.video, ".mp4"),
-            thumbnail=put(assembly.thumbnail, ".png"),
-            subtitles=put(assembly.subtitles, ".srt"),
-            manifest=put(assembly.manifest, ".json"),
-            duration=assembly.duration,
-        )
-    record = ctx.store.commit_version(
+    slots: dict[int, Slot] = {
+        number: slot_of(version)
+        for number, version in stored_slots(ctx.store, state["project_id"]).items()
+    }
+    for o in outcomes:
+        slots[o.number] = (o.code, o.render.video, o.render.duration, o.plan)
+    plan = VideoPlan(title=project.title, scenes=[slots[n][3] for n in sorted(slots)])
+    description = await describe_video(ctx.models.for_role("assembler"), plan)
+    record = await commit_assembly(
+        ctx.store,
         project,
+        description,
+        slots,
         [_new_version(outcome) for outcome in outcomes],
-        output,
-        carry_over=state["request"].kind == "edit",
         job_id=state["job_id"],
     )
     summary = VersionSummary(
@@ -162,40 +151,7 @@ def _project_fields(store: Store, state: VideoState) -> ProjectFields:
             style=request.style,
             quality=request.quality,
         )
-    project = store.get_project(state["project_id"])
-    if project is None:
-        raise NotFound(f"no project {state['project_id']}")
-    return ProjectFields(
-        id=project.id,
-        title=project.title,
-        prompt=project.prompt,
-        style=project.style,
-        quality=project.quality,
-    )
-
-
-def _slots(
-    store: Store, project_id: str, outcomes: list[SceneOutcome]
-) -> tuple[list[SceneClip], list[ScenePlan]]:
-    """Clips and plans of every slot: fresh outcomes, and stored versions for the rest."""
-    slots = {o.number: (o.code, o.render.video, o.render.duration, o.plan) for o in outcomes}
-    project = store.get_project(project_id)
-    if project is not None and project.current is not None:
-        stored = {v.id: v for scene in project.scenes for v in scene.versions}
-        for slot in project.current.slots:
-            if slot.number not in slots:
-                v = stored[slot.scene_version_id]
-                slots[slot.number] = (v.code, v.video, v.duration, ScenePlan.model_validate(v.plan))
-    clips = [
-        SceneClip(
-            number=number,
-            code_sha256=hashlib.sha256(code.encode()).hexdigest(),
-            video=store.artifacts.path(video),
-            duration=duration,
-        )
-        for number, (code, video, duration, _) in sorted(slots.items())
-    ]
-    return clips, [plan for _, (_, _, _, plan) in sorted(slots.items())]
+    return existing_project(store, state["project_id"])
 
 
 def _new_version(outcome: SceneOutcome) -> NewSceneVersion:
