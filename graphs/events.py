@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 __all__ = ["ProgressEvent", "Stage"]
 
@@ -33,3 +33,5 @@ class ProgressEvent(BaseModel):
     attempt: int | None = None
     status: Literal["started", "running", "retry", "fixing", "done", "failed"] = "running"
     scenes_total: int | None = None
+    cached: bool | None = Field(default=None, description="Set when a render finished.")
+    seconds: float | None = Field(default=None, description="Render wall time, when rendered.")

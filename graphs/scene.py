@@ -18,7 +18,7 @@ from agents.scene_coder import CoderRequest, NoCodeError, write_scene_code
 from agents.visual_fixer import review_scene
 from graphs.context import VideoContext
 from graphs.errors import EnvironmentProblem, SceneFailed
-from graphs.events import ProgressEvent
+from graphs.events import ProgressEvent, Stage
 from graphs.state import SceneOutcome, SceneState
 from tools.check import check_code
 from tools.fallback import title_card_code
@@ -39,13 +39,16 @@ def format_error(error: RenderError) -> str:
     return text
 
 
-def _emit(runtime: Runtime[VideoContext], state: SceneState, stage, message: str, **kw) -> None:  # type: ignore[no-untyped-def]
+def _emit(
+    runtime: Runtime[VideoContext], state: SceneState, stage: Stage, message: str, **fields: Any
+) -> None:
+    """Write one progress event of this scene to the graph's custom stream."""
     event = ProgressEvent(
         stage=stage,
         message=message,
         scene=state["task"].number,
         attempt=state.get("attempts"),
-        **kw,
+        **fields,
     )
     runtime.stream_writer(event.model_dump())
 
@@ -102,6 +105,8 @@ async def render(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
         if result.kind == "environment":
             raise EnvironmentProblem(result.message)
         return {"error": result, "rendered": None}
+    how = "cached" if result.cached else f"rendered in {result.seconds:.1f}s"
+    _emit(runtime, state, "rendering", how, cached=result.cached, seconds=result.seconds)
     return {"error": None, "rendered": result, "instructions": []}
 
 

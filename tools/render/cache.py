@@ -13,7 +13,7 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tools.layout_models import LayoutReport
 from tools.render.models import RenderError, RenderSettings
@@ -34,6 +34,7 @@ class RenderedScene(BaseModel):
     layout: LayoutReport
     log: str
     cached: bool
+    seconds: float = Field(default=0.0, description="Render wall time; 0 when served from cache.")
 
 
 def cache_key(code: str, settings: RenderSettings, scene_name: str | None = None) -> str:
@@ -77,7 +78,7 @@ async def render_cached(
             log=result.log,
         )
         store.put_render(key, entry)
-        return _rendered(entry, cached=False)
+        return _rendered(entry, cached=False).model_copy(update={"seconds": result.seconds})
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

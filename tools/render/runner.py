@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import math
 import os
 import resource
@@ -47,6 +48,8 @@ EXIT_POLL_S = 0.05
 # The encoder runs in threads, so CPU time can outpace wall time; the CPU cap is a backstop
 # for a render that outlives its parent, the wall-clock timeout is the real budget.
 CPU_LIMIT_FACTOR = 2
+PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True)
 
 
 class _OutputTail:
@@ -200,7 +203,11 @@ def _clean_environment(workdir: Path, settings: RenderSettings) -> dict[str, str
 
 
 def _resource_limits(settings: RenderSettings) -> Callable[[], None]:
-    """Limits applied in the child between fork and exec; they bind its children too."""
+    """Limits applied in the child between fork and exec; they bind its children too.
+
+    The child also asks the kernel to SIGKILL it when its parent dies, so a crashed
+    server never leaves a render running.
+    """
     memory = settings.memory_mb * 2**20
     file_size = settings.file_size_mb * 2**20
     cpu = math.ceil(settings.timeout_s * CPU_LIMIT_FACTOR)
@@ -210,5 +217,6 @@ def _resource_limits(settings: RenderSettings) -> Callable[[], None]:
         resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
     return apply
