@@ -1,4 +1,4 @@
-"""The `manimgraph` command line: generate, edit, show, list and render.
+"""The `manimgraph` command line: jobs, projects, scene files, the server and its keys.
 
 User errors print one line on stderr and exit 2; a failed job exits 1.
 With `--json`, stdout carries exactly one JSON object and progress goes to stderr.
@@ -11,10 +11,12 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+import uvicorn
 from platformdirs import user_data_dir
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
@@ -25,7 +27,10 @@ from graphs.context import VideoContext
 from graphs.errors import JobError, NotFound
 from graphs.requests import EditRequest, GenerateRequest, JobRequest
 from graphs.runner import JobSummary, project_summary, run_job
+from server.client import DEFAULT_URL, call_server, watch_job
+from server.main import create_app
 from server.progress_view import ProgressView
+from server.settings import LOOPBACK_HOSTS, Settings
 from tools.render.models import Quality
 from tools.render.scene_file import render_file
 from tools.store import Store, StoreError
@@ -233,3 +238,127 @@ def render(
             )
         if not outcome.ok:
             raise typer.Exit(1)
+
+
+ServerUrl = Annotated[
+    str, typer.Option("--url", envvar="MANIMGRAPH_URL", help="The running server's base URL.")
+]
+ApiKey = Annotated[
+    str | None, typer.Option("--api-key", envvar="MANIMGRAPH_API_KEY", help="Your API key.")
+]
+
+
+@app.command()
+def status(
+    job_id: str,
+    watch: Annotated[bool, typer.Option("--watch", help="Follow until the job ends.")] = False,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """A job's status, stage and progress (read from the store)."""
+    with _errors():
+        store = _open_store(data_dir)
+        try:
+            job = store.get_job(job_id)
+            if job is None:
+                raise UserError(f"no job {job_id}")
+            if watch:
+                job = watch_job(store, job_id, stderr)
+        finally:
+            store.close()
+        payload = job.model_dump(mode="json", exclude={"request", "result"})
+        if as_json:
+            _emit(payload, True)
+        else:
+            Console().print_json(data=payload)
+
+
+@app.command()
+def cancel(job_id: str, url: ServerUrl = DEFAULT_URL, api_key: ApiKey = None) -> None:
+    """Cancel a job running in the server: its renders are killed."""
+    with _errors():
+        Console().print_json(data=call_server("DELETE", f"{url}/api/v1/jobs/{job_id}", api_key))
+
+
+@app.command()
+def resume(job_id: str, url: ServerUrl = DEFAULT_URL, api_key: ApiKey = None) -> None:
+    """Continue a failed or cancelled job in the server from its last checkpoint."""
+    with _errors():
+        Console().print_json(
+            data=call_server("POST", f"{url}/api/v1/jobs/{job_id}/resume", api_key)
+        )
+
+
+@app.command()
+def cleanup(
+    max_age: Annotated[float, typer.Option("--max-age", help="Age in hours.", min=0)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count, delete nothing.")] = False,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Delete finished jobs, scratch directories and unused files older than --max-age."""
+    with _errors():
+        store = _open_store(data_dir)
+        try:
+            report = store.cleanup(timedelta(hours=max_age), dry_run=dry_run)
+        finally:
+            store.close()
+        if as_json:
+            _emit(report, True)
+        else:
+            Console().print_json(data=report.model_dump(mode="json"))
+
+
+@app.command()
+def stats(data_dir: DataDir = None, as_json: AsJson = False) -> None:
+    """Counts of jobs, projects, versions, fallbacks and stored bytes."""
+    with _errors():
+        store = _open_store(data_dir)
+        try:
+            numbers = store.stats()
+        finally:
+            store.close()
+        if as_json:
+            _emit(numbers, True)
+        else:
+            Console().print_json(data=numbers)
+
+
+keys = typer.Typer(help="API keys of the server.", no_args_is_help=True)
+app.add_typer(keys, name="keys")
+
+
+@keys.command("create")
+def keys_create(name: str, data_dir: DataDir = None, as_json: AsJson = False) -> None:
+    """Create a key; it is shown once and stored only as a hash."""
+    with _errors():
+        store = _open_store(data_dir)
+        try:
+            record, plaintext = store.create_api_key(name)
+        finally:
+            store.close()
+        if as_json:
+            _emit({"name": record.name, "key": plaintext}, True)
+        else:
+            Console().print(f"API key {record.name}: {plaintext}\nIt is not shown again.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+    data_dir: DataDir = None,
+) -> None:
+    """Run the REST API; jobs run in this process and resume after a restart."""
+    with _errors():
+        settings = Settings(host=host, port=port, **({"data_dir": data_dir} if data_dir else {}))
+        store = _open_store(settings.data_dir)
+        try:
+            open_api = not store.has_api_keys()
+        finally:
+            store.close()
+        if open_api and host not in LOOPBACK_HOSTS:
+            raise UserError(
+                f"refusing to bind {host} with no API keys: run `manimgraph keys create NAME` first"
+            )
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

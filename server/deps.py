@@ -1,0 +1,64 @@
+"""`Annotated` dependencies: the store, the job manager, and the authenticated caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request, Response
+
+from server.errors import ApiError
+from server.jobs import JobManager
+from server.ratelimit import RateLimiter
+from tools.store import Store
+
+__all__ = ["Caller", "CallerDep", "ManagerDep", "StoreDep"]
+
+
+def _store(request: Request) -> Store:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def _manager(request: Request) -> JobManager:
+    return request.app.state.manager  # type: ignore[no-any-return]
+
+
+StoreDep = Annotated[Store, Depends(_store)]
+ManagerDep = Annotated[JobManager, Depends(_manager)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: an API key's id, or None when the server runs without keys."""
+
+    owner: str | None
+    name: str
+
+
+def _caller(
+    request: Request,
+    response: Response,
+    store: StoreDep,
+    x_api_key: Annotated[str | None, Header(description="Your API key.")] = None,
+) -> Caller:
+    """Authenticate by `X-API-Key` (when keys exist) and apply the caller's rate limit."""
+    if store.has_api_keys():
+        if not x_api_key:
+            raise ApiError(401, "missing_api_key", "send your API key in the X-API-Key header")
+        key = store.verify_api_key(x_api_key)
+        if key is None:
+            raise ApiError(401, "invalid_api_key", "the API key is unknown or revoked")
+        caller = Caller(owner=key.id, name=key.name)
+    else:
+        caller = Caller(owner=None, name="open")
+    limiter: RateLimiter = request.app.state.limiter
+    client = request.client.host if request.client else "unknown"
+    state = limiter.hit(caller.owner or f"ip:{client}")
+    headers = limiter.headers(state)
+    if not state.allowed:
+        raise ApiError(429, "rate_limited", "too many requests; retry later", headers)
+    response.headers.update(headers)
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(_caller)]

@@ -1,0 +1,108 @@
+"""The FastAPI app: a lifespan owning the store, the checkpointer and the job manager.
+
+Run it with `manimgraph serve`; build it in tests with `create_app(Settings(...))`.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+from server.errors import install_error_handlers
+from server.jobs import JobManager
+from server.metrics import Metrics
+from server.ratelimit import RateLimiter
+from server.routes import jobs, projects, submit, system
+from server.settings import Settings
+from tools.store import Store
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("manimgraph.server")
+
+SECRET_FILE = "webhook-secret"
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The configured signing secret, else one generated once and kept in the data dir."""
+    if settings.webhook_secret:
+        return settings.webhook_secret
+    path = settings.data_dir / SECRET_FILE
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _checkpoint_db(settings: Settings) -> Path:
+    return settings.data_dir / "checkpoints.db"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; nothing is opened until the lifespan starts."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = Store.open(settings.data_dir, database_url=settings.database_url)
+        if not store.has_api_keys():
+            log.warning(
+                "no API keys exist: the API is open to anyone who can reach %s", settings.host
+            )
+        async with AsyncSqliteSaver.from_conn_string(str(_checkpoint_db(settings))) as saver:
+            await saver.setup()
+            metrics = Metrics()
+            manager = JobManager(
+                store,
+                saver,
+                max_concurrent_jobs=settings.max_concurrent_jobs,
+                render_slots=settings.render_slots,
+                max_jobs_per_key=settings.max_jobs_per_key,
+                metrics=metrics,
+                webhook_secret=webhook_secret(settings),
+                webhook_attempts=settings.webhook_attempts,
+            )
+            app.state.settings = settings
+            app.state.store = store
+            app.state.manager = manager
+            app.state.metrics = metrics
+            app.state.limiter = RateLimiter(settings.rate_limit)
+            await manager.start()
+            try:
+                yield
+            finally:
+                await manager.stop()
+        store.close()
+
+    app = FastAPI(
+        title="manimgraph",
+        version=version("manimgraph"),
+        description="Prompt → rendered Manim explainer video, then edit one scene at a time.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (submit, jobs, projects, system):
+        app.include_router(module.router)
+
+    @app.middleware("http")
+    async def count_requests(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        request.app.state.metrics.http(
+            path, request.method, response.status_code, time.perf_counter() - started
+        )
+        return response
+
+    return app

@@ -1,0 +1,152 @@
+"""Projects: list, detail with every version, downloads, per-version files, revert, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response, status
+from fastapi.responses import FileResponse, PlainTextResponse
+
+from graphs.assembly import revert_scene
+from server.deps import Caller, CallerDep, StoreDep
+from server.errors import ApiError, error_responses
+from server.schemas import Page, ProjectPublic, ProjectsPublic, RevertBody
+from server.views import API, project_item, project_public
+from tools.store import ProjectRecord, ProjectVersionRecord, SceneVersionRecord, Store
+
+__all__ = ["router"]
+
+router = APIRouter(prefix=f"{API}/projects", tags=["projects"])
+
+VersionQuery = Annotated[int | None, Query(ge=1, description="Default: the current version.")]
+MEDIA = {"video": "video/mp4", "thumbnail": "image/png", "source": "text/x-python"}
+FILE_RESPONSES = {
+    200: {"content": {"video/mp4": {}, "image/png": {}}, "description": "The file."},
+    **error_responses(401, 404, 409, 429),
+}
+
+
+def owned_project(store: Store, project_id: str, caller: Caller) -> ProjectRecord:
+    """The caller's project; another key's project is as unknown as a missing one."""
+    project = store.get_project(project_id)
+    if project is None or project.owner != caller.owner:
+        raise ApiError(404, "not_found", f"no project {project_id}")
+    return project
+
+
+def _project_version(project: ProjectRecord, version: int | None) -> ProjectVersionRecord:
+    if not project.versions:
+        raise ApiError(409, "no_video", f"project {project.id} has no video yet")
+    if version is None:
+        return project.versions[-1]
+    found = next((v for v in project.versions if v.version == version), None)
+    if found is None:
+        raise ApiError(404, "not_found", f"project {project.id} has no version {version}")
+    return found
+
+
+def _scene_version(project: ProjectRecord, number: int, version: int) -> SceneVersionRecord:
+    scene = next((s for s in project.scenes if s.number == number), None)
+    found = next((v for v in scene.versions if v.version == version), None) if scene else None
+    if found is None:
+        raise ApiError(404, "not_found", f"scene {number} has no version {version}")
+    return found
+
+
+@router.get("", response_model=ProjectsPublic, responses=error_responses(401, 422, 429))
+async def list_projects(
+    caller: CallerDep, store: StoreDep, page: Annotated[Page, Query()]
+) -> ProjectsPublic:
+    """The caller's projects, newest first."""
+    projects = store.list_projects(
+        limit=page.page_size, offset=(page.page - 1) * page.page_size, owner=caller.owner
+    )
+    return ProjectsPublic(
+        data=[project_item(p) for p in projects], count=store.count_projects(owner=caller.owner)
+    )
+
+
+@router.get("/{project_id}", response_model=ProjectPublic, responses=error_responses(401, 404, 429))
+async def get_project(project_id: str, caller: CallerDep, store: StoreDep) -> ProjectPublic:
+    """The project with its scenes, each scene's versions, and the project versions."""
+    return project_public(owned_project(store, project_id, caller))
+
+
+@router.get("/{project_id}/download", response_class=FileResponse, responses=FILE_RESPONSES)
+async def download(
+    project_id: str, caller: CallerDep, store: StoreDep, version: VersionQuery = None
+) -> FileResponse:
+    """The assembled MP4 as an attachment."""
+    project = owned_project(store, project_id, caller)
+    chosen = _project_version(project, version)
+    return FileResponse(
+        store.artifacts.path(chosen.video),
+        media_type="video/mp4",
+        filename=f"{project.id}-v{chosen.version}.mp4",
+    )
+
+
+@router.get("/{project_id}/thumbnail", response_class=FileResponse, responses=FILE_RESPONSES)
+async def thumbnail(
+    project_id: str, caller: CallerDep, store: StoreDep, version: VersionQuery = None
+) -> FileResponse:
+    """The assembled video's thumbnail."""
+    chosen = _project_version(owned_project(store, project_id, caller), version)
+    if chosen.thumbnail is None:
+        raise ApiError(404, "not_found", "this version has no thumbnail")
+    return FileResponse(store.artifacts.path(chosen.thumbnail), media_type="image/png")
+
+
+@router.get(
+    "/{project_id}/scenes/{number}/versions/{version}/{kind}",
+    response_class=Response,
+    responses=FILE_RESPONSES,
+)
+async def scene_version_file(
+    project_id: str,
+    number: int,
+    version: int,
+    kind: Literal["source", "video", "thumbnail"],
+    caller: CallerDep,
+    store: StoreDep,
+) -> Response:
+    """One scene version's source code, video or last frame."""
+    found = _scene_version(owned_project(store, project_id, caller), number, version)
+    if kind == "source":
+        return PlainTextResponse(found.code, media_type=MEDIA["source"])
+    key = found.video if kind == "video" else found.last_frame
+    if key is None:
+        raise ApiError(404, "not_found", f"scene {number} v{version} has no {kind}")
+    return FileResponse(store.artifacts.path(key), media_type=MEDIA[kind])
+
+
+@router.post(
+    "/{project_id}/scenes/{number}/revert",
+    response_model=ProjectPublic,
+    responses=error_responses(401, 404, 409, 422, 429),
+)
+async def revert(
+    project_id: str, number: int, body: RevertBody, caller: CallerDep, store: StoreDep
+) -> ProjectPublic:
+    """Make an old version of a scene current again and re-assemble; history is kept."""
+    project = owned_project(store, project_id, caller)
+    _scene_version(project, number, body.version)
+    await revert_scene(store, project_id, number, body.version)
+    return project_public(owned_project(store, project_id, caller))
+
+
+@router.delete(
+    "/{project_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=error_responses(401, 404, 409, 429),
+)
+async def delete_project(project_id: str, caller: CallerDep, store: StoreDep) -> Response:
+    """Delete the project, its versions and the files nothing else uses."""
+    owned_project(store, project_id, caller)
+    if any(
+        j.status in ("queued", "running") for j in store.list_jobs(project_id=project_id, limit=50)
+    ):
+        raise ApiError(409, "project_busy", f"a job is still changing project {project_id}")
+    store.delete_project(project_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

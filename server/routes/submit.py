@@ -1,0 +1,127 @@
+"""POST /generate and /edit-scene: accept at once (202), run in the background."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, status
+
+from graphs.errors import NotFound
+from graphs.limits import Limits
+from graphs.requests import EditRequest, GenerateRequest, JobSpec
+from server.deps import Caller, CallerDep, ManagerDep, StoreDep
+from server.errors import ApiError, error_responses
+from server.jobs import JobManager, ProjectBusy, TooManyJobs
+from server.schemas import Accepted, EditSceneBody, GenerateBody, RenderOptions
+from server.views import API
+from tools.render.models import RenderSettings
+from tools.store import JobRecord
+
+__all__ = ["router"]
+
+router = APIRouter(prefix=API, tags=["jobs"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=128, description="Retries return the same job."),
+]
+
+
+def accepted(job: JobRecord) -> Accepted:
+    """The 202 body pointing at the job's status and event stream."""
+    return Accepted(
+        job_id=job.id,
+        project_id=job.project_id,
+        status=job.status,
+        status_url=f"{API}/jobs/{job.id}",
+        events_url=f"{API}/jobs/{job.id}/events",
+    )
+
+
+def _limits(options: RenderOptions) -> Limits:
+    return Limits(
+        max_retries=options.max_retries,
+        max_fix_rounds=options.max_fix_rounds,
+        render=RenderSettings(timeout_s=options.max_scene_seconds),
+    )
+
+
+async def _submit(
+    manager: JobManager, spec: JobSpec, caller: Caller, idempotency_key: str | None
+) -> Accepted:
+    try:
+        job = await manager.submit(spec, owner=caller.owner, idempotency_key=idempotency_key)
+    except TooManyJobs as exc:
+        raise ApiError(429, "too_many_jobs", str(exc)) from exc
+    except ProjectBusy as exc:
+        raise ApiError(409, "project_busy", str(exc)) from exc
+    except NotFound as exc:
+        raise ApiError(404, "not_found", str(exc)) from exc
+    return accepted(job)
+
+
+@router.post(
+    "/generate",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses=error_responses(401, 409, 422, 429),
+)
+async def generate(
+    body: GenerateBody,
+    caller: CallerDep,
+    manager: ManagerDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Accepted:
+    """Start making a video from a prompt."""
+    try:
+        models = body.models.specs()
+    except ValueError as exc:
+        raise ApiError(422, "invalid_model", str(exc)) from exc
+    request = GenerateRequest(
+        prompt=body.prompt,
+        scene_count=body.scene_count,
+        style=body.style,
+        quality=body.quality,
+        fallback=body.fallback,
+    )
+    spec = JobSpec(
+        request=request, models=models, limits=_limits(body.render), callback_url=body.callback_url
+    )
+    return await _submit(manager, spec, caller, idempotency_key)
+
+
+@router.post(
+    "/edit-scene",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses=error_responses(401, 404, 409, 422, 429),
+)
+async def edit_scene(
+    body: EditSceneBody,
+    caller: CallerDep,
+    manager: ManagerDep,
+    store: StoreDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Accepted:
+    """Turn one scene into a new version and re-assemble the video."""
+    project = store.get_project(body.project_id)
+    if project is None or project.owner != caller.owner:
+        raise ApiError(404, "not_found", f"no project {body.project_id}")
+    number = body.scene_number
+    if body.scene_id is not None:
+        number = next((s.number for s in project.scenes if s.id == body.scene_id), None)
+    if number is None:
+        raise ApiError(
+            404 if body.scene_id else 422,
+            "not_found" if body.scene_id else "invalid_request",
+            "name the scene by scene_number or an existing scene_id",
+        )
+    try:
+        models = body.models.specs()
+    except ValueError as exc:
+        raise ApiError(422, "invalid_model", str(exc)) from exc
+    request = EditRequest(project_id=project.id, scene_number=number, edit_prompt=body.edit_prompt)
+    spec = JobSpec(
+        request=request, models=models, limits=_limits(body.render), callback_url=body.callback_url
+    )
+    return await _submit(manager, spec, caller, idempotency_key)

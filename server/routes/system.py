@@ -1,0 +1,58 @@
+"""Presets, health and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from server.deps import CallerDep
+from server.errors import error_responses
+from server.health import HealthReport, check_health
+from server.schemas import Presets
+from server.views import API
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["system"])
+
+PRESETS = Presets(
+    qualities={
+        "low": "480p at 15 fps: drafts and previews",
+        "medium": "720p at 30 fps",
+        "high": "1080p at 60 fps: final videos",
+    },
+    styles={"dark": "light text on Manim's dark background", "light": "dark text on white"},
+)
+
+
+@router.get(f"{API}/presets", response_model=Presets, responses=error_responses(401, 429))
+async def presets(_: CallerDep) -> Presets:
+    """The quality and style presets a request may name."""
+    return PRESETS
+
+
+@router.get(
+    "/health",
+    response_model=HealthReport,
+    responses={503: {"model": HealthReport, "description": "Unhealthy"}},
+)
+async def health(request: Request) -> Response:
+    """Each dependency's state; 503 when the service cannot work."""
+    store = request.app.state.store
+    report = await check_health(store.data_dir, store.ping)
+    code = 503 if report.status == "unhealthy" else 200
+    return JSONResponse(report.model_dump(mode="json"), status_code=code)
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus metrics."}},
+)
+async def metrics(request: Request) -> Response:
+    """Prometheus exposition of jobs, renders, retries, fallbacks, queue and tokens."""
+    manager = request.app.state.manager
+    registry = request.app.state.metrics
+    registry.set_queue(*manager.queue_depth())
+    body, content_type = registry.render()
+    return Response(body, media_type=content_type)

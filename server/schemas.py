@@ -1,0 +1,283 @@
+"""Request and response bodies of the REST API; internal paths never appear here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agents.models import ModelSpec, Role
+from graphs.requests import MAX_PROMPT_CHARS, MAX_SCENES, PromptText
+from server.webhooks import CallbackUrl
+from tools.render.models import Quality
+
+__all__ = [
+    "Accepted",
+    "EditSceneBody",
+    "ErrorBody",
+    "GenerateBody",
+    "JobPublic",
+    "JobResult",
+    "JobsPublic",
+    "ModelChoice",
+    "Page",
+    "Presets",
+    "ProjectPublic",
+    "ProjectsPublic",
+    "RevertBody",
+]
+
+
+class ErrorBody(BaseModel):
+    """Every error response has this shape."""
+
+    detail: str
+    error_code: str
+    timestamp: datetime
+
+
+class ModelChoice(BaseModel):
+    """One agent's model, e.g. `{"model": "openai:gpt-4o-mini", "temperature": 0.2}`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(min_length=1, max_length=120, examples=["offline", "openai:gpt-4o-mini"])
+    temperature: float = Field(default=0.2, ge=0, le=2)
+    max_tokens: int = Field(default=4096, ge=1, le=200_000)
+
+    def spec(self) -> ModelSpec:
+        """The factory's spec; raises ValueError for an unknown provider."""
+        return ModelSpec.parse(self.model, temperature=self.temperature, max_tokens=self.max_tokens)
+
+
+class ModelSettings(BaseModel):
+    """Models per agent: planner, scene (the coder) and helper (fixer and assembler)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    planner: ModelChoice | None = None
+    scene: ModelChoice | None = None
+    helper: ModelChoice | None = None
+
+    def specs(self) -> dict[Role, ModelSpec]:
+        """Specs keyed by the graph's roles."""
+        roles: dict[str, tuple[Role, ...]] = {
+            "planner": ("planner",),
+            "scene": ("coder",),
+            "helper": ("fixer", "assembler"),
+        }
+        out: dict[Role, ModelSpec] = {}
+        for name, choice in (
+            ("planner", self.planner),
+            ("scene", self.scene),
+            ("helper", self.helper),
+        ):
+            if choice is not None:
+                out.update(dict.fromkeys(roles[name], choice.spec()))
+        return out
+
+
+class RenderOptions(BaseModel):
+    """Render caps of one job."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_retries: int = Field(default=2, ge=0, le=10)
+    max_fix_rounds: int = Field(default=1, ge=0, le=5)
+    max_scene_seconds: float = Field(
+        default=300, gt=0, le=3600, description="Wall-clock limit of one scene's render."
+    )
+
+
+class GenerateBody(BaseModel):
+    """POST /api/v1/generate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: PromptText = Field(description=f"1-{MAX_PROMPT_CHARS} characters.")
+    scene_count: int | None = Field(default=None, ge=1, le=MAX_SCENES)
+    style: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")] = "dark"
+    quality: Quality = "low"
+    fallback: bool = True
+    callback_url: CallbackUrl | None = None
+    models: ModelSettings = Field(default_factory=ModelSettings)
+    render: RenderOptions = Field(default_factory=RenderOptions)
+
+
+class EditSceneBody(BaseModel):
+    """POST /api/v1/edit-scene: name the scene by number or by id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: str = Field(min_length=1, max_length=64)
+    scene_number: int | None = Field(default=None, ge=1, le=MAX_SCENES)
+    scene_id: str | None = Field(default=None, min_length=1, max_length=64)
+    edit_prompt: PromptText
+    callback_url: CallbackUrl | None = None
+    models: ModelSettings = Field(default_factory=ModelSettings)
+    render: RenderOptions = Field(default_factory=RenderOptions)
+
+
+class RevertBody(BaseModel):
+    """POST /api/v1/projects/{id}/scenes/{n}/revert."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1)
+
+
+class Accepted(BaseModel):
+    """202: the job is queued; poll `status_url` or stream `events_url`."""
+
+    job_id: str
+    project_id: str
+    status: str
+    status_url: str
+    events_url: str
+
+
+JobStatus = Literal["queued", "running", "completed", "failed", "cancelled"]
+
+
+class SceneProgress(BaseModel):
+    """A scene's state within a running job."""
+
+    number: int
+    status: str
+    attempts: int
+
+
+class JobPublic(BaseModel):
+    """GET /api/v1/jobs/{id}."""
+
+    job_id: str
+    kind: Literal["generate", "edit"]
+    project_id: str
+    status: JobStatus
+    stage: str | None
+    progress: float = Field(ge=0, le=1)
+    message: str
+    scenes: list[SceneProgress]
+    created_at: datetime
+    updated_at: datetime
+    error: str | None
+    estimated_completion: datetime | None
+
+
+class Page(BaseModel):
+    """Common pagination query."""
+
+    page: int = Field(default=1, ge=1, le=100_000)
+    page_size: int = Field(default=20, ge=1, le=100)
+
+
+class JobsPublic(BaseModel):
+    """GET /api/v1/jobs."""
+
+    data: list[JobPublic]
+    count: int
+
+
+class SceneResult(BaseModel):
+    """One slot of a finished job's video."""
+
+    number: int
+    scene_id: str
+    version: int
+    status: str
+    video_url: str
+    source_url: str
+    duration: float
+    fallback_used: bool
+    fallback_reason: str | None
+    layout_issues: int
+    attempts: int
+
+
+class JobResult(BaseModel):
+    """GET /api/v1/jobs/{id}/result."""
+
+    job_id: str
+    project_id: str
+    version: int
+    video_url: str
+    thumbnail_url: str
+    duration: float
+    scenes: list[SceneResult]
+    usage: dict[str, int]
+
+
+class SceneVersionPublic(BaseModel):
+    """One stored version of a scene."""
+
+    version: int
+    created_at: datetime
+    duration: float
+    edit_prompt: str | None
+    attempts: int
+    fallback_used: bool
+    fallback_reason: str | None
+    layout_issues: int
+    source_url: str
+    video_url: str
+    thumbnail_url: str | None
+
+
+class ScenePublic(BaseModel):
+    """A scene with its history."""
+
+    scene_id: str
+    number: int
+    current_version: int | None
+    versions: list[SceneVersionPublic]
+
+
+class ProjectVersionPublic(BaseModel):
+    """An assembled video: which scene version plays in each slot."""
+
+    version: int
+    created_at: datetime
+    duration: float
+    slots: dict[int, int] = Field(description="Scene number → scene version number.")
+    download_url: str
+
+
+class ProjectPublic(BaseModel):
+    """GET /api/v1/projects/{id}."""
+
+    project_id: str
+    title: str
+    prompt: str
+    style: str
+    quality: str
+    created_at: datetime
+    updated_at: datetime
+    current_version: int | None
+    scenes: list[ScenePublic]
+    versions: list[ProjectVersionPublic]
+
+
+class ProjectListItem(BaseModel):
+    """A project in a listing."""
+
+    project_id: str
+    title: str
+    created_at: datetime
+    updated_at: datetime
+    current_version: int | None
+    duration: float | None
+
+
+class ProjectsPublic(BaseModel):
+    """GET /api/v1/projects."""
+
+    data: list[ProjectListItem]
+    count: int
+
+
+class Presets(BaseModel):
+    """GET /api/v1/presets."""
+
+    qualities: dict[str, str]
+    styles: dict[str, str]
