@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 RECURSION_LIMIT = 200
+ACTIVE = ("queued", "running")
 
 EventHandler = Callable[[ProgressEvent, float], None]
 
@@ -138,7 +139,8 @@ async def execute_job(
     """
     store = ctx.store
     request = JobSpec.model_validate(job.request).request
-    store.update_job(job.id, status="running", error=None)
+    if store.transition_job(job.id, ACTIVE, status="running", error=None) is None:
+        raise JobError(f"job {job.id} is no longer queued or running")
     app = (graph or build_video_graph()).compile(checkpointer=checkpointer)
     config: dict[str, Any] = {
         "configurable": {"thread_id": job.id},
@@ -148,11 +150,18 @@ async def execute_job(
     tracker = ProgressTracker()
     try:
         async for part in app.astream(
-            start, config, context=ctx, stream_mode=["custom"], version="v2"
+            start,
+            config,
+            context=ctx,
+            stream_mode=["custom"],
+            version="v2",
+            durability="sync" if checkpointer is not None else "exit",
         ):
             event = ProgressEvent.model_validate(part["data"])
             fraction = tracker.update(event)
-            store.update_job(job.id, stage=event.stage, progress=fraction, message=event.message)
+            store.transition_job(
+                job.id, ("running",), stage=event.stage, progress=fraction, message=event.message
+            )
             if on_event is not None:
                 on_event(event, fraction)
         touched = {request.scene_number} if isinstance(request, EditRequest) else None
@@ -160,11 +169,12 @@ async def execute_job(
     except BaseException as exc:
         message = str(exc) if isinstance(exc, JobError) else f"{type(exc).__name__}: {exc}"
         status = "failed" if isinstance(exc, Exception) else "cancelled"
-        store.update_job(job.id, status=status, error=message)
+        store.transition_job(job.id, ACTIVE, status=status, error=message)
         raise
     summary = summary.model_copy(update={"job_id": job.id})
-    store.update_job(
+    store.transition_job(
         job.id,
+        ("running",),
         status="completed",
         stage="done",
         progress=1.0,

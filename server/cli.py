@@ -25,8 +25,8 @@ from rich.table import Table
 from agents.models import ModelFactory, default_spec
 from graphs.context import VideoContext
 from graphs.errors import JobError, NotFound
-from graphs.requests import EditRequest, GenerateRequest, JobRequest
-from graphs.runner import JobSummary, project_summary, run_job
+from graphs.requests import EditRequest, GenerateRequest, JobRequest, JobSpec
+from graphs.runner import JobSummary, execute_job, project_summary, submit_job
 from server.client import DEFAULT_URL, call_server, watch_job
 from server.main import create_app
 from server.progress_view import ProgressView
@@ -108,12 +108,13 @@ def _print_summary(summary: JobSummary) -> None:
 
 def _run(request: JobRequest, data_dir: Path | None, as_json: bool) -> None:
     spec, notice = default_spec()
-    stderr.print(notice, style="dim", highlight=False)
     store = _open_store(data_dir)
     try:
         ctx = VideoContext(models=ModelFactory(default=spec), store=store)
+        job = submit_job(store, JobSpec(request=request, limits=ctx.limits))
+        stderr.print(notice, style="dim", highlight=False)
         with ProgressView(stderr) as view:
-            summary = asyncio.run(run_job(request, ctx, on_event=view.on_event))
+            summary = asyncio.run(execute_job(job, ctx, on_event=view.on_event))
     finally:
         store.close()
     if as_json:

@@ -1,8 +1,9 @@
 """Content-addressed files: a key is the sha256 of the bytes plus a suffix.
 
 Writes go to a temporary file in the same directory tree and are renamed into
-place, so a reader never sees a partial file and storing the same content twice
-is a no-op.
+place, so a reader never sees a partial file. Storing the same content again
+renames it over the old copy: the bytes are the same, and the fresh modification
+time tells the garbage collector that a writer is about to reference the key.
 """
 
 from __future__ import annotations
@@ -11,14 +12,24 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
-__all__ = ["ArtifactStore"]
+__all__ = ["ArtifactFile", "ArtifactStore"]
 
 _KEY = re.compile(r"[0-9a-f]{64}(\.[a-z0-9]{1,10})?")
 _CHUNK = 1 << 20
+_INCOMING = ".incoming-"
+
+
+class ArtifactFile(NamedTuple):
+    """A file found in the artifact directory; `key` is None for an unfinished write."""
+
+    key: str | None
+    path: Path
+    size: int
+    modified: float
 
 
 class ArtifactStore:
@@ -52,11 +63,24 @@ class ArtifactStore:
         """Whether `key` is a valid key whose file is present."""
         return bool(_KEY.fullmatch(key)) and self.path(key).is_file()
 
+    def scan(self) -> Iterator[ArtifactFile]:
+        """Every stored artifact, and every temporary file a crashed write left behind."""
+        if not self.root.is_dir():
+            return
+        for entry in self.root.iterdir():
+            if entry.name.startswith(_INCOMING):
+                yield from _described(None, entry)
+            elif entry.is_dir() and len(entry.name) == 2:
+                for file in entry.iterdir():
+                    key = entry.name + file.name
+                    if _KEY.fullmatch(key):
+                        yield from _described(key, file)
+
     def _put(self, chunks: Iterable[bytes], suffix: str) -> str:
         suffix = _normalise_suffix(suffix)
         self.root.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
-        fd, temp_name = tempfile.mkstemp(prefix=".incoming-", dir=self.root)
+        fd, temp_name = tempfile.mkstemp(prefix=_INCOMING, dir=self.root)
         temp = Path(temp_name)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -67,13 +91,21 @@ class ArtifactStore:
                 os.fsync(out.fileno())
             key = digest.hexdigest() + suffix
             target = self.path(key)
-            if not target.exists():
-                target.parent.mkdir(exist_ok=True)
-                temp.chmod(0o644)
-                os.replace(temp, target)
+            target.parent.mkdir(exist_ok=True)
+            temp.chmod(0o644)
+            os.replace(temp, target)
             return key
         finally:
             temp.unlink(missing_ok=True)
+
+
+def _described(key: str | None, path: Path) -> Iterator[ArtifactFile]:
+    """The file's size and age, or nothing if it vanished meanwhile."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return
+    yield ArtifactFile(key, path, status.st_size, status.st_mtime)
 
 
 def _read_chunks(source: BinaryIO) -> Iterable[bytes]:

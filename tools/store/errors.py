@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "InvalidCommitError",
+    "InvalidTransitionError",
     "MissingArtifactError",
     "RecordNotFoundError",
     "StoreConflictError",
@@ -34,3 +35,8 @@ class InvalidCommitError(StoreError, ValueError):
 
 class StoreConflictError(StoreError):
     """A concurrent writer took the same unique value (version number, id); retrying is safe."""
+
+
+class InvalidTransitionError(StoreError, ValueError):
+    """A job update would reopen a finished job; only a resume may restart a failed or
+    cancelled one, and a completed job never changes again."""

@@ -9,7 +9,15 @@ from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from tools.store.records import JobStatus
 
-__all__ = ["AssembledVideo", "JobChanges", "NewSceneVersion", "ProjectFields", "validate_changes"]
+__all__ = [
+    "API_KEY_NAME",
+    "IDEMPOTENCY_KEY",
+    "AssembledVideo",
+    "JobChanges",
+    "NewSceneVersion",
+    "ProjectFields",
+    "validate_changes",
+]
 
 
 class _Input(BaseModel):
@@ -24,6 +32,11 @@ class ProjectFields(_Input):
     prompt: str
     style: str = Field(max_length=64)
     quality: str = Field(max_length=16)
+    owner: str | None = Field(
+        default=None,
+        max_length=32,
+        description="API key id set when the commit creates the project; an edit never changes it.",
+    )
 
 
 class NewSceneVersion(_Input):
@@ -77,3 +90,7 @@ _CHANGES = TypeAdapter(JobChanges)
 def validate_changes(changes: dict[str, Any]) -> JobChanges:
     """Check a job update's names and values before touching the row."""
     return _CHANGES.validate_python(changes)
+
+
+API_KEY_NAME = TypeAdapter(Annotated[str, Field(min_length=1, max_length=100)])
+IDEMPOTENCY_KEY = TypeAdapter(Annotated[str, Field(min_length=1, max_length=255)])

@@ -8,7 +8,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "TERMINAL_STATUSES",
+    "ApiKeyRecord",
     "CachedRender",
+    "CleanupReport",
     "JobKind",
     "JobRecord",
     "JobStatus",
@@ -23,6 +26,7 @@ __all__ = [
 
 JobKind = Literal["generate", "edit"]
 JobStatus = Literal["queued", "running", "completed", "failed", "cancelled"]
+TERMINAL_STATUSES: frozenset[JobStatus] = frozenset({"completed", "failed", "cancelled"})
 
 
 class _Record(BaseModel):
@@ -104,6 +108,7 @@ class ProjectInfo(_Record):
     prompt: str
     style: str
     quality: str
+    owner: str | None = Field(description="Id of the API key that created it; None without keys.")
     created_at: datetime
     updated_at: datetime
 
@@ -139,5 +144,31 @@ class JobRecord(_Record):
     request: dict[str, Any]
     error: str | None
     result: dict[str, Any] | None
+    owner: str | None = Field(description="Id of the API key that created it; None without keys.")
+    idempotency_key: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class ApiKeyRecord(_Record):
+    """An API key as shown to people: never the key itself, nor its hash."""
+
+    id: str
+    name: str
+    prefix: str = Field(description="The key's first characters, to tell keys apart.")
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        """Whether the key still authenticates."""
+        return self.revoked_at is None
+
+
+class CleanupReport(_Record):
+    """What `Store.cleanup` deleted, or would delete on a dry run."""
+
+    jobs_deleted: int = Field(ge=0)
+    work_dirs_deleted: int = Field(ge=0)
+    artifacts_deleted: int = Field(ge=0)
+    bytes_freed: int = Field(ge=0, description="Work dirs and artifacts together.")

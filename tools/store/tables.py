@@ -13,15 +13,18 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    Index,
     MetaData,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
+    "ApiKey",
     "Base",
     "Job",
     "Project",
@@ -35,6 +38,7 @@ __all__ = [
 ]
 
 ID = String(32)
+IDEMPOTENCY_KEY = String(255)
 ARTIFACT_KEY = String(80)
 JSON_VALUE = JSON(none_as_null=True)
 
@@ -94,6 +98,7 @@ class Project(Base):
     prompt: Mapped[str] = mapped_column(Text)
     style: Mapped[str] = mapped_column(String(64))
     quality: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str | None] = mapped_column(ID, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
@@ -192,6 +197,15 @@ class Job(Base):
             "status IN ('queued', 'running', 'completed', 'failed', 'cancelled')", name="status"
         ),
         CheckConstraint("progress >= 0 AND progress <= 1", name="progress"),
+        # NULLs are distinct in a unique index, so keys of jobs without an owner need their own.
+        Index("uq_jobs_owner_idempotency_key", "owner", "idempotency_key", unique=True),
+        Index(
+            "uq_jobs_idempotency_key_unowned",
+            "idempotency_key",
+            unique=True,
+            sqlite_where=text("owner IS NULL"),
+            postgresql_where=text("owner IS NULL"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -204,6 +218,8 @@ class Job(Base):
     request: Mapped[dict[str, Any]]
     error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any] | None]
+    owner: Mapped[str | None] = mapped_column(ID, index=True)
+    idempotency_key: Mapped[str | None] = mapped_column(IDEMPOTENCY_KEY)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -218,3 +234,16 @@ class RenderCacheEntry(Base):
     layout_report: Mapped[dict[str, Any]]
     log: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """An API key, stored only as the sha256 of the key; `prefix` lets a person tell keys apart."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(8), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]

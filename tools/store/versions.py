@@ -25,7 +25,6 @@ __all__ = [
     "latest_version",
     "latest_versions",
     "load_project",
-    "page_projects",
 ]
 
 
@@ -85,13 +84,14 @@ def add_project_version(
 
 
 def _upsert_project(session: Session, fields: ProjectFields) -> None:
-    """Create the project or update its fields; the row lock serialises commits on it."""
+    """Create the project or update its fields (never its owner); the row lock serialises
+    commits on it."""
     now = utcnow()
     row = session.get(Project, fields.id, with_for_update=True)
     if row is None:
         session.add(Project(created_at=now, updated_at=now, **fields.model_dump()))
         return
-    for name, value in fields.model_dump(exclude={"id"}).items():
+    for name, value in fields.model_dump(exclude={"id", "owner"}).items():
         setattr(row, name, value)
     row.updated_at = now
 
@@ -144,12 +144,14 @@ def _project_scene_version(
     return found
 
 
-def load_project(session: Session, project_id: str) -> Project | None:
-    """The project with scenes, scene versions, project versions and slots loaded."""
+def load_project(session: Session, project_id: str, owner: str | None) -> Project | None:
+    """The project, if `owner` (None: anyone) may see it, with scenes, scene versions,
+    project versions and slots loaded."""
+    query = select(Project).where(Project.id == project_id)
+    if owner is not None:
+        query = query.where(Project.owner == owner)
     return session.scalar(
-        select(Project)
-        .where(Project.id == project_id)
-        .options(
+        query.options(
             selectinload(Project.scenes).selectinload(Scene.versions),
             selectinload(Project.versions).selectinload(ProjectVersion.slots),
         )
@@ -165,13 +167,6 @@ def latest_version(session: Session, project_id: str) -> ProjectVersion | None:
         .limit(1)
         .options(selectinload(ProjectVersion.slots))
     )
-
-
-def page_projects(session: Session, limit: int, offset: int) -> Sequence[Project]:
-    """Projects, most recently updated first."""
-    return session.scalars(
-        select(Project).order_by(Project.updated_at.desc(), Project.id).limit(limit).offset(offset)
-    ).all()
 
 
 def latest_versions(session: Session, project_ids: Sequence[str]) -> dict[str, ProjectVersion]:

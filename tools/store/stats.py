@@ -1,0 +1,37 @@
+"""Counts for an operator: jobs by kind and status, stored versions, cache and disk use."""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from tools.store.artifacts import ArtifactStore
+from tools.store.records import JobKind, JobStatus
+from tools.store.tables import Job, Project, RenderCacheEntry, SceneVersion
+
+__all__ = ["gather_stats"]
+
+
+def gather_stats(session: Session, artifacts: ArtifactStore) -> dict[str, Any]:
+    """The shape `Store.stats` documents; every kind and status is present, zeros included."""
+    jobs = {kind: dict.fromkeys(get_args(JobStatus), 0) for kind in get_args(JobKind)}
+    for kind, status, count in session.execute(
+        select(Job.kind, Job.status, func.count()).group_by(Job.kind, Job.status)
+    ):
+        jobs[kind][status] = count
+    files = [found for found in artifacts.scan() if found.key is not None]
+    return {
+        "jobs": jobs,
+        "projects": _count(session, Project.id),
+        "scene_versions": _count(session, SceneVersion.id),
+        "fallbacks": _count(session, SceneVersion.id, SceneVersion.fallback_used.is_(True)),
+        "render_cache_entries": _count(session, RenderCacheEntry.key),
+        "artifacts": len(files),
+        "artifact_bytes": sum(found.size for found in files),
+    }
+
+
+def _count(session: Session, column: InstrumentedAttribute[Any], *where: Any) -> int:
+    return session.scalar(select(func.count(column)).where(*where)) or 0
