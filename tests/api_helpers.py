@@ -1,0 +1,52 @@
+"""Helpers of the API tests: an app on a temp data dir, polling, process scans."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from server.main import create_app
+from server.settings import Settings
+
+TERMINAL = {"completed", "failed", "cancelled"}
+
+
+def make_client(data_dir: Path, **settings: Any) -> TestClient:
+    """A TestClient whose lifespan opens a store in `data_dir`; polling stays under the limit."""
+    settings.setdefault("rate_limit", "100000/minute")
+    return TestClient(create_app(Settings(data_dir=data_dir, **settings)))
+
+
+def wait_for(
+    client: TestClient, job_id: str, *, headers: dict[str, str] | None = None, timeout: float = 300
+) -> dict[str, Any]:
+    """Poll a job until it ends."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/v1/jobs/{job_id}", headers=headers).json()
+        if job["status"] in TERMINAL:
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"job {job_id} did not finish in {timeout}s")
+
+
+def render_processes(data_dir: Path) -> list[int]:
+    """Pids of live render processes working under `data_dir`."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            stat = (entry / "stat").read_text()
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue
+        alive = ") Z " not in stat
+        if alive and b"tools.render.harness" in cmdline and cwd.startswith(str(data_dir)):
+            pids.append(int(entry.name))
+    return pids
