@@ -146,7 +146,16 @@ async def execute_job(
         "configurable": {"thread_id": job.id},
         "recursion_limit": RECURSION_LIMIT,
     }
-    start = None if resume else {"request": request, "job_id": job.id, "project_id": job.project_id}
+    start = (
+        None
+        if resume
+        else {
+            "request": request,
+            "job_id": job.id,
+            "project_id": job.project_id,
+            "owner": job.owner,
+        }
+    )
     tracker = ProgressTracker()
     try:
         async for part in app.astream(
@@ -154,8 +163,9 @@ async def execute_job(
             config,
             context=ctx,
             stream_mode=["custom"],
+            subgraphs=True,
             version="v2",
-            durability="sync" if checkpointer is not None else "exit",
+            **({"durability": "sync"} if checkpointer is not None else {}),
         ):
             event = ProgressEvent.model_validate(part["data"])
             fraction = tracker.update(event)

@@ -72,6 +72,8 @@ class VideoState(TypedDict, total=False):
     """Id of the job row; also the checkpoint thread id."""
     project_id: str
     """The project this job writes (new for generate, existing for edit)."""
+    owner: str | None
+    """The API key that owns the job and so the project it creates (None without keys)."""
     plan: VideoPlan
     """The planner's output (generate only)."""
     scene_results: Annotated[list[SceneOutcome], operator.add]

@@ -150,6 +150,7 @@ def _project_fields(store: Store, state: VideoState) -> ProjectFields:
             prompt=request.prompt,
             style=request.style,
             quality=request.quality,
+            owner=state.get("owner"),
         )
     return existing_project(store, state["project_id"])
 

@@ -83,6 +83,7 @@ def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
     server.shutdown()
+    server.server_close()
 
 
 def test_webhook_arrives_signed(tmp_path: Path, receiver: tuple[str, list[dict[str, Any]]]) -> None:

@@ -28,6 +28,7 @@ def free_port() -> int:
 
 def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env["MANIMGRAPH_RATE_LIMIT"] = "100000/minute"
     process = subprocess.Popen(
         [CLI, "serve", "--port", str(port), "--data-dir", str(data_dir)],
         env=env,
@@ -69,12 +70,12 @@ def test_job_survives_a_server_crash(tmp_path: Path) -> None:
             done = [
                 s["number"] for s in poll(base, job["job_id"])["scenes"] if s["status"] == "done"
             ]
-            time.sleep(0.1)
+            time.sleep(0.2)
         assert done, "no scene finished before the deadline"
         server.send_signal(signal.SIGKILL)
-        server.wait()
     finally:
         server.kill()
+        server.wait()
 
     server = start_server(data_dir, port)
     try:
