@@ -1,0 +1,20 @@
+"""The offline scene writer: one SPEC-driven Manim file per ScenePlan, by archetype."""
+
+from __future__ import annotations
+
+from agents.offline.archetypes.source import render_source
+from agents.offline.archetypes.specs import build_spec
+from agents.schemas import ScenePlan
+
+__all__ = ["write_scene"]
+
+
+def write_scene(plan: ScenePlan, style: str = "dark") -> str:
+    """A complete Manim CE scene file for the plan, byte-for-byte deterministic.
+
+    Example:
+        >>> code = write_scene(plan, "light")
+        >>> "class Scene01" in code and "SPEC = {" in code
+        True
+    """
+    return render_source(build_spec(plan, style), plan.number, plan.title)
