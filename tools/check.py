@@ -29,7 +29,7 @@ def scene_classes(tree: ast.Module) -> list[str]:
     return found
 
 
-def check_code(code: str) -> RenderError | None:
+def check_code(code: str, scene_name: str | None = None) -> RenderError | None:
     """The first structural problem as a `code` error, or None when the file may run."""
     size = len(code.encode())
     if size > MAX_CODE_BYTES:
@@ -41,6 +41,11 @@ def check_code(code: str) -> RenderError | None:
         excerpt = (exc.text or "").rstrip() or None
         return _error(type(exc).__name__, exc.msg, line=exc.lineno, excerpt=excerpt)
     scenes = scene_classes(tree)
+    if scene_name is not None:
+        if scene_name not in scenes:
+            found = ", ".join(scenes) or "none"
+            return _error("StructureError", f"no Scene subclass {scene_name} (found: {found})")
+        return None
     if len(scenes) != 1:
         found = ", ".join(scenes) or "none"
         return _error("StructureError", f"define exactly one Scene subclass (found: {found})")

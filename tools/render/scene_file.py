@@ -32,7 +32,7 @@ async def render_file(
     store: Store, code: str, quality: Quality, *, scene_name: str | None = None
 ) -> FileRender:
     """Structural check, then a cached render, exactly as a scene branch does."""
-    error = None if scene_name else check_code(code)
+    error = check_code(code, scene_name)
     if error is not None:
         return FileRender(ok=False, error=error)
     result = await render_cached(
