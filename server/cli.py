@@ -83,13 +83,19 @@ def _open_store(data_dir: Path | None) -> Store:
     return Store.open(data_dir or Path(user_data_dir("manimgraph")))
 
 
-def _emit(payload: BaseModel | dict[str, Any], as_json: bool) -> None:
+def _show(payload: BaseModel | dict[str, Any], as_json: bool) -> None:
+    """One JSON line on stdout with --json, else pretty JSON for people."""
     data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
     if as_json:
         sys.stdout.write(json.dumps(data) + "\n")
+    else:
+        Console().print_json(data=data)
 
 
-def _print_summary(summary: JobSummary) -> None:
+def _print_summary(summary: JobSummary, as_json: bool) -> None:
+    if as_json:
+        _show(summary, True)
+        return
     table = Table(title=f"{summary.title} — version {summary.version}")
     for column in ("scene", "version", "status", "layout issues", "attempts"):
         table.add_column(column)
@@ -108,19 +114,13 @@ def _print_summary(summary: JobSummary) -> None:
 
 def _run(request: JobRequest, data_dir: Path | None, as_json: bool) -> None:
     spec, notice = default_spec()
-    store = _open_store(data_dir)
-    try:
+    with _open_store(data_dir) as store:
         ctx = VideoContext(models=ModelFactory(default=spec), store=store)
         job = submit_job(store, JobSpec(request=request, limits=ctx.limits))
         stderr.print(notice, style="dim", highlight=False)
         with ProgressView(stderr) as view:
             summary = asyncio.run(execute_job(job, ctx, on_event=view.on_event))
-    finally:
-        store.close()
-    if as_json:
-        _emit(summary, True)
-    else:
-        _print_summary(summary)
+    _print_summary(summary, as_json)
 
 
 @app.command()
@@ -167,37 +167,28 @@ def edit(
 def show(project_id: str, data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Show a project's current version and its scenes."""
     with _errors():
-        store = _open_store(data_dir)
-        try:
+        with _open_store(data_dir) as store:
             summary = project_summary(store, project_id)
-        finally:
-            store.close()
-        if as_json:
-            _emit(summary, True)
-        else:
-            _print_summary(summary)
+        _print_summary(summary, as_json)
 
 
 @app.command("list")
 def list_projects(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """List projects, newest first."""
     with _errors():
-        store = _open_store(data_dir)
-        try:
+        with _open_store(data_dir) as store:
             projects = store.list_projects(limit=100, offset=0)
-            rows = [
-                {
-                    "project_id": p.id,
-                    "title": p.title,
-                    "created_at": p.created_at.isoformat(),
-                    "version": p.current.version if p.current else None,
-                }
-                for p in projects
-            ]
-        finally:
-            store.close()
+        rows = [
+            {
+                "project_id": p.id,
+                "title": p.title,
+                "created_at": p.created_at.isoformat(),
+                "version": p.current.version if p.current else None,
+            }
+            for p in projects
+        ]
         if as_json:
-            _emit({"projects": rows, "count": len(rows)}, True)
+            _show({"projects": rows, "count": len(rows)}, True)
             return
         table = Table(title="projects")
         columns = ("project_id", "title", "created_at", "version")
@@ -223,13 +214,10 @@ def render(
         if quality not in ("low", "medium", "high"):
             raise UserError(f"quality must be low, medium or high, not {quality!r}")
         q: Quality = quality  # type: ignore[assignment]
-        store = _open_store(data_dir)
-        try:
+        with _open_store(data_dir) as store:
             outcome = asyncio.run(render_file(store, file.read_text(), q, scene_name=scene))
-        finally:
-            store.close()
         if as_json:
-            _emit(outcome, True)
+            _show(outcome, True)
         elif outcome.ok:
             Console().print(f"video: {outcome.video}", highlight=False, soft_wrap=True)
         else:
@@ -258,36 +246,27 @@ def status(
 ) -> None:
     """A job's status, stage and progress (read from the store)."""
     with _errors():
-        store = _open_store(data_dir)
-        try:
+        with _open_store(data_dir) as store:
             job = store.get_job(job_id)
             if job is None:
                 raise UserError(f"no job {job_id}")
             if watch:
                 job = watch_job(store, job_id, stderr)
-        finally:
-            store.close()
-        payload = job.model_dump(mode="json", exclude={"request", "result"})
-        if as_json:
-            _emit(payload, True)
-        else:
-            Console().print_json(data=payload)
+        _show(job.model_dump(mode="json", exclude={"request", "result"}), as_json)
 
 
 @app.command()
 def cancel(job_id: str, url: ServerUrl = DEFAULT_URL, api_key: ApiKey = None) -> None:
     """Cancel a job running in the server: its renders are killed."""
     with _errors():
-        Console().print_json(data=call_server("DELETE", f"{url}/api/v1/jobs/{job_id}", api_key))
+        _show(call_server("DELETE", f"{url}/api/v1/jobs/{job_id}", api_key), as_json=False)
 
 
 @app.command()
 def resume(job_id: str, url: ServerUrl = DEFAULT_URL, api_key: ApiKey = None) -> None:
     """Continue a failed or cancelled job in the server from its last checkpoint."""
     with _errors():
-        Console().print_json(
-            data=call_server("POST", f"{url}/api/v1/jobs/{job_id}/resume", api_key)
-        )
+        _show(call_server("POST", f"{url}/api/v1/jobs/{job_id}/resume", api_key), as_json=False)
 
 
 @app.command()
@@ -299,30 +278,18 @@ def cleanup(
 ) -> None:
     """Delete finished jobs, scratch directories and unused files older than --max-age."""
     with _errors():
-        store = _open_store(data_dir)
-        try:
+        with _open_store(data_dir) as store:
             report = store.cleanup(timedelta(hours=max_age), dry_run=dry_run)
-        finally:
-            store.close()
-        if as_json:
-            _emit(report, True)
-        else:
-            Console().print_json(data=report.model_dump(mode="json"))
+        _show(report, as_json)
 
 
 @app.command()
 def stats(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Counts of jobs, projects, versions, fallbacks and stored bytes."""
     with _errors():
-        store = _open_store(data_dir)
-        try:
+        with _open_store(data_dir) as store:
             numbers = store.stats()
-        finally:
-            store.close()
-        if as_json:
-            _emit(numbers, True)
-        else:
-            Console().print_json(data=numbers)
+        _show(numbers, as_json)
 
 
 keys = typer.Typer(help="API keys of the server.", no_args_is_help=True)
@@ -333,13 +300,10 @@ app.add_typer(keys, name="keys")
 def keys_create(name: str, data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Create a key; it is shown once and stored only as a hash."""
     with _errors():
-        store = _open_store(data_dir)
-        try:
+        with _open_store(data_dir) as store:
             record, plaintext = store.create_api_key(name)
-        finally:
-            store.close()
         if as_json:
-            _emit({"name": record.name, "key": plaintext}, True)
+            _show({"name": record.name, "key": plaintext}, True)
         else:
             Console().print(f"API key {record.name}: {plaintext}\nIt is not shown again.")
 
@@ -353,11 +317,8 @@ def serve(
     """Run the REST API; jobs run in this process and resume after a restart."""
     with _errors():
         settings = Settings(host=host, port=port, **({"data_dir": data_dir} if data_dir else {}))
-        store = _open_store(settings.data_dir)
-        try:
+        with _open_store(settings.data_dir) as store:
             open_api = not store.has_api_keys()
-        finally:
-            store.close()
         if open_api and host not in LOOPBACK_HOSTS:
             raise UserError(
                 f"refusing to bind {host} with no API keys: run `manimgraph keys create NAME` first"
