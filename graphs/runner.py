@@ -17,9 +17,10 @@ from graphs.events import ProgressEvent
 from graphs.progress import ProgressTracker
 from graphs.requests import EditRequest, GenerateRequest, JobSpec
 from graphs.video import build_video_graph
-from tools.store import JobRecord, Store
+from tools.store import JobRecord, JobStatus, Store
 
 __all__ = [
+    "ACTIVE",
     "JobSummary",
     "SceneSummary",
     "execute_job",
@@ -29,7 +30,8 @@ __all__ = [
 ]
 
 RECURSION_LIMIT = 200
-ACTIVE = ("queued", "running")
+ACTIVE: tuple[JobStatus, ...] = ("queued", "running")
+RUNNING: tuple[JobStatus, ...] = ("running",)
 
 EventHandler = Callable[[ProgressEvent, float], None]
 
@@ -56,8 +58,8 @@ class JobSummary(BaseModel):
     title: str
     version: int
     video: Path
-    thumbnail: Path
-    subtitles: Path
+    thumbnail: Path | None
+    subtitles: Path | None
     duration: float
     scenes: list[SceneSummary]
 
@@ -98,8 +100,8 @@ def project_summary(
         title=project.title,
         version=current.version,
         video=store.artifacts.path(current.video),
-        thumbnail=store.artifacts.path(current.thumbnail),
-        subtitles=store.artifacts.path(current.subtitles),
+        thumbnail=store.artifacts.path(current.thumbnail) if current.thumbnail else None,
+        subtitles=store.artifacts.path(current.subtitles) if current.subtitles else None,
         duration=current.duration,
         scenes=scenes,
     )
@@ -170,7 +172,7 @@ async def execute_job(
             event = ProgressEvent.model_validate(part["data"])
             fraction = tracker.update(event)
             store.transition_job(
-                job.id, ("running",), stage=event.stage, progress=fraction, message=event.message
+                job.id, RUNNING, stage=event.stage, progress=fraction, message=event.message
             )
             if on_event is not None:
                 on_event(event, fraction)
@@ -178,13 +180,13 @@ async def execute_job(
         summary = project_summary(store, job.project_id, touched=touched)
     except BaseException as exc:
         message = str(exc) if isinstance(exc, JobError) else f"{type(exc).__name__}: {exc}"
-        status = "failed" if isinstance(exc, Exception) else "cancelled"
+        status: JobStatus = "failed" if isinstance(exc, Exception) else "cancelled"
         store.transition_job(job.id, ACTIVE, status=status, error=message)
         raise
     summary = summary.model_copy(update={"job_id": job.id})
     store.transition_job(
         job.id,
-        ("running",),
+        RUNNING,
         status="completed",
         stage="done",
         progress=1.0,

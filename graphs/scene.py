@@ -14,7 +14,7 @@ from typing import Any, Literal
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agents.scene_coder import CoderRequest, NoCodeError, write_scene_code
+from agents.scene_coder import CoderMode, CoderRequest, NoCodeError, write_scene_code
 from agents.visual_fixer import review_scene
 from graphs.context import VideoContext
 from graphs.errors import EnvironmentProblem, SceneFailed
@@ -70,7 +70,7 @@ async def scene_coder(state: SceneState, runtime: Runtime[VideoContext]) -> dict
     return {"attempts": attempts, "code": code, "error": None}
 
 
-def _coder_mode(state: SceneState) -> tuple[str, dict]:
+def _coder_mode(state: SceneState) -> tuple[CoderMode, dict[str, Any]]:
     task = state["task"]
     error, instructions, rendered = (
         state.get("error"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
@@ -56,14 +57,35 @@ def install_error_handlers(app: FastAPI) -> None:
         return _body(422, "invalid_request", _validation_detail(list(exc.errors())))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_")
-        return _body(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        allowed = _declared_methods(request) if exc.status_code == 405 else None
+        if allowed:
+            headers["Allow"] = allowed
+        return _body(exc.status_code, code, str(exc.detail), headers)
+
+
+def _declared_methods(request: Request) -> str | None:
+    """The methods the OpenAPI document declares for the request's path.
+
+    Starlette's 405 lists only the first route matching the path, and GET and DELETE of one
+    resource are separate routes; RFC 9110 wants every method the resource supports.
+    """
+    for template, operations in request.app.openapi()["paths"].items():
+        literal = (re.escape(part) for part in re.split(r"\{[^}]+\}", template))
+        if re.fullmatch("[^/]+".join(literal), request.url.path):
+            return ", ".join(sorted(method.upper() for method in operations))
+    return None
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI declarations of a route's error responses."""
+    """OpenAPI declarations of a route's error responses.
+
+    422 is always declared: every route that uses this takes parameters, and FastAPI would
+    otherwise document its own validation body instead of the `ErrorBody` we send.
+    """
     return {
         status: {"model": ErrorBody, "description": HTTPStatus(status).phrase}
-        for status in statuses
+        for status in sorted({*statuses, 422})
     }

@@ -20,18 +20,19 @@ from graphs.context import VideoContext
 from graphs.errors import JobError
 from graphs.events import ProgressEvent
 from graphs.requests import EditRequest, JobSpec
-from graphs.runner import execute_job, submit_job
+from graphs.runner import ACTIVE, execute_job, submit_job
 from server.events import JobEvents
 from server.metrics import Metrics
 from server.webhooks import deliver
-from tools.store import JobRecord, Store
+from tools.store import JobRecord, JobStatus, Store
 
 __all__ = ["ACTIVE", "JobManager", "NotResumable", "ProjectBusy", "TooManyJobs"]
 
 log = logging.getLogger("manimgraph.jobs")
 
-ACTIVE = ("queued", "running")
 CANCEL_WAIT_S = 5.0
+RESUMABLE: tuple[JobStatus, ...] = ("failed", "cancelled")
+INTERRUPTED: tuple[JobStatus, ...] = ("running", "cancelled")
 
 
 class TooManyJobs(Exception):
@@ -136,7 +137,7 @@ class JobManager:
         """Continue a failed, cancelled or interrupted job from its last checkpoint."""
         async with self._lock:
             job = self.store.transition_job(
-                job_id, ("failed", "cancelled"), status="queued", error=None, stage="resuming"
+                job_id, RESUMABLE, status="queued", error=None, stage="resuming"
             )
             if job is None:
                 raise NotResumable(f"job {job_id} is not failed or cancelled")
@@ -198,9 +199,7 @@ class JobManager:
                 )
         except asyncio.CancelledError:
             if self._stopping:
-                self.store.transition_job(
-                    job_id, ("running", "cancelled"), status="queued", error=None
-                )
+                self.store.transition_job(job_id, INTERRUPTED, status="queued", error=None)
             raise
         except JobError as exc:
             log.info("job %s failed: %s", job_id, exc)

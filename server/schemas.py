@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
 from agents.models import ModelSpec, Role
-from graphs.requests import MAX_PROMPT_CHARS, MAX_SCENES, PromptText
+from graphs.requests import MAX_PROMPT_CHARS, MAX_SCENES
 from server.webhooks import CallbackUrl
 from tools.render.models import Quality
 
@@ -29,6 +29,36 @@ __all__ = [
 ]
 
 
+def _json_number(value: object) -> object:
+    """Refuse what JSON Schema's `integer` and `number` refuse but pydantic's lax mode coerces."""
+    if isinstance(value, bool | str):
+        raise ValueError("Input should be a JSON number")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_number)]
+"""An integer as JSON Schema has it: `2` and `2.0`, never `true` or `"2"`."""
+JsonFloat = Annotated[float, BeforeValidator(_json_number)]
+"""A number as JSON Schema has it: never `true` or `"2.5"`."""
+SceneNumber = Annotated[int, Field(ge=1, le=MAX_SCENES), BeforeValidator(_json_number)]
+"""1 to MAX_SCENES; the bounds come before the validator, or an optional field's JSON Schema
+would carry them as `ge`/`le` instead of `minimum`/`maximum`."""
+
+_SPACE = r"[\s\x1c-\x1f]"
+"""What `str.strip` removes, spelled so Python's `re` and pydantic's Rust regex agree."""
+
+Prompt = Annotated[str, Field(min_length=1, max_length=MAX_PROMPT_CHARS, pattern=r"[^\s\x1c-\x1f]")]
+"""A prompt as sent: the length limit counts the raw text, and some of it is not whitespace,
+so the job request's stripped `PromptText` always accepts it."""
+_MODEL_PATTERN = (
+    rf"^{_SPACE}*"
+    r"(offline(:[\s\S]*)?"  # offline, with anything after a colon
+    rf"|(openai|anthropic):{_SPACE}*[^\s\x1c-\x1f][\s\S]*)"  # a provider and a model name
+    rf"{_SPACE}*$"
+)
+"""What `ModelSpec.parse` accepts, so the OpenAPI document states the rule."""
+
+
 class ErrorBody(BaseModel):
     """Every error response has this shape."""
 
@@ -42,9 +72,11 @@ class ModelChoice(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    model: str = Field(min_length=1, max_length=120, examples=["offline", "openai:gpt-4o-mini"])
-    temperature: float = Field(default=0.2, ge=0, le=2)
-    max_tokens: int = Field(default=4096, ge=1, le=200_000)
+    model: str = Field(
+        max_length=120, pattern=_MODEL_PATTERN, examples=["offline", "openai:gpt-4o-mini"]
+    )
+    temperature: JsonFloat = Field(default=0.2, ge=0, le=2)
+    max_tokens: JsonInt = Field(default=4096, ge=1, le=200_000)
 
     def spec(self) -> ModelSpec:
         """The factory's spec; raises ValueError for an unknown provider."""
@@ -83,9 +115,9 @@ class RenderOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_retries: int = Field(default=2, ge=0, le=10)
-    max_fix_rounds: int = Field(default=1, ge=0, le=5)
-    max_scene_seconds: float = Field(
+    max_retries: JsonInt = Field(default=2, ge=0, le=10)
+    max_fix_rounds: JsonInt = Field(default=1, ge=0, le=5)
+    max_scene_seconds: JsonFloat = Field(
         default=300, gt=0, le=3600, description="Wall-clock limit of one scene's render."
     )
 
@@ -95,11 +127,11 @@ class GenerateBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    prompt: PromptText = Field(description=f"1-{MAX_PROMPT_CHARS} characters.")
-    scene_count: int | None = Field(default=None, ge=1, le=MAX_SCENES)
+    prompt: Prompt = Field(description=f"1-{MAX_PROMPT_CHARS} characters, not all blank.")
+    scene_count: SceneNumber | None = None
     style: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")] = "dark"
     quality: Quality = "low"
-    fallback: bool = True
+    fallback: StrictBool = True
     callback_url: CallbackUrl | None = None
     models: ModelSettings = Field(default_factory=ModelSettings)
     render: RenderOptions = Field(default_factory=RenderOptions)
@@ -108,15 +140,29 @@ class GenerateBody(BaseModel):
 class EditSceneBody(BaseModel):
     """POST /api/v1/edit-scene: name the scene by number or by id."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["scene_number"], "properties": {"scene_number": {"type": "integer"}}},
+                {"required": ["scene_id"], "properties": {"scene_id": {"type": "string"}}},
+            ]
+        },
+    )
 
     project_id: str = Field(min_length=1, max_length=64)
-    scene_number: int | None = Field(default=None, ge=1, le=MAX_SCENES)
+    scene_number: SceneNumber | None = None
     scene_id: str | None = Field(default=None, min_length=1, max_length=64)
-    edit_prompt: PromptText
+    edit_prompt: Prompt
     callback_url: CallbackUrl | None = None
     models: ModelSettings = Field(default_factory=ModelSettings)
     render: RenderOptions = Field(default_factory=RenderOptions)
+
+    @model_validator(mode="after")
+    def _names_a_scene(self) -> Self:
+        if self.scene_number is None and self.scene_id is None:
+            raise ValueError("name the scene by scene_number or scene_id")
+        return self
 
 
 class RevertBody(BaseModel):
@@ -124,7 +170,7 @@ class RevertBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1)
+    version: JsonInt = Field(ge=1)
 
 
 class Accepted(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from server.deps import Caller, CallerDep, ManagerDep, StoreDep
@@ -32,7 +32,25 @@ def owned_job(store: Store, job_id: str, caller: Caller) -> JobRecord:
     return job
 
 
-@router.get("", response_model=JobsPublic, responses=error_responses(401, 422, 429))
+def _owned_job(job_id: str, caller: CallerDep, store: StoreDep) -> JobRecord:
+    return owned_job(store, job_id, caller)
+
+
+OwnedJobDep = Annotated[JobRecord, Depends(_owned_job)]
+"""The caller's job, looked up before a streaming route starts sending its 200."""
+
+
+class JobEventStream(EventSourceResponse):
+    """The SSE route's class, leaving error answers documented as the JSON they are.
+
+    FastAPI files declared error models under the route class's media type; unset, they go
+    under application/json. The stream itself is still sent as text/event-stream.
+    """
+
+    media_type = None
+
+
+@router.get("", response_model=JobsPublic, responses=error_responses(401, 429))
 async def list_jobs(
     caller: CallerDep,
     store: StoreDep,
@@ -72,18 +90,17 @@ async def get_result(job_id: str, caller: CallerDep, store: StoreDep) -> JobResu
 
 @router.get(
     "/{job_id}/events",
-    response_class=EventSourceResponse,
+    response_class=JobEventStream,
     responses=error_responses(401, 404, 429),
 )
 async def job_events(
-    job_id: str, caller: CallerDep, store: StoreDep, manager: ManagerDep
+    owned: OwnedJobDep, store: StoreDep, manager: ManagerDep
 ) -> AsyncIterator[ServerSentEvent]:
     """Server-sent events: the current state first, then progress, then a terminal event."""
-    owned_job(store, job_id, caller)
-    with manager.events.subscribe(job_id) as subscription:
-        job = store.get_job(job_id)
+    with manager.events.subscribe(owned.id) as subscription:
+        job = store.get_job(owned.id)
         assert job is not None
-        state = job_public(job, manager.live(job_id))
+        state = job_public(job, manager.live(job.id))
         yield ServerSentEvent(event="state", data=state.model_dump(mode="json"))
         if job.status in TERMINAL_EVENTS:
             yield ServerSentEvent(event=job.status, data={"job_id": job.id, "error": job.error})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import FileResponse, PlainTextResponse
@@ -20,10 +20,14 @@ router = APIRouter(prefix=f"{API}/projects", tags=["projects"])
 
 VersionQuery = Annotated[int | None, Query(ge=1, description="Default: the current version.")]
 MEDIA = {"video": "video/mp4", "thumbnail": "image/png", "source": "text/x-python"}
-FILE_RESPONSES = {
-    200: {"content": {"video/mp4": {}, "image/png": {}}, "description": "The file."},
-    **error_responses(401, 404, 409, 429),
-}
+
+
+def _file_responses(*media_types: str) -> dict[int | str, dict[str, Any]]:
+    """A file route's answers: the file in one of `media_types`, or a JSON error."""
+    return {
+        200: {"content": {media: {} for media in media_types}, "description": "The file."},
+        **error_responses(401, 404, 409, 429),
+    }
 
 
 def owned_project(store: Store, project_id: str, caller: Caller) -> ProjectRecord:
@@ -53,7 +57,7 @@ def _scene_version(project: ProjectRecord, number: int, version: int) -> SceneVe
     return found
 
 
-@router.get("", response_model=ProjectsPublic, responses=error_responses(401, 422, 429))
+@router.get("", response_model=ProjectsPublic, responses=error_responses(401, 429))
 async def list_projects(
     caller: CallerDep, store: StoreDep, page: Annotated[Page, Query()]
 ) -> ProjectsPublic:
@@ -72,7 +76,11 @@ async def get_project(project_id: str, caller: CallerDep, store: StoreDep) -> Pr
     return project_public(owned_project(store, project_id, caller))
 
 
-@router.get("/{project_id}/download", response_class=FileResponse, responses=FILE_RESPONSES)
+@router.get(
+    "/{project_id}/download",
+    response_class=FileResponse,
+    responses=_file_responses(MEDIA["video"]),
+)
 async def download(
     project_id: str, caller: CallerDep, store: StoreDep, version: VersionQuery = None
 ) -> FileResponse:
@@ -86,7 +94,11 @@ async def download(
     )
 
 
-@router.get("/{project_id}/thumbnail", response_class=FileResponse, responses=FILE_RESPONSES)
+@router.get(
+    "/{project_id}/thumbnail",
+    response_class=FileResponse,
+    responses=_file_responses(MEDIA["thumbnail"]),
+)
 async def thumbnail(
     project_id: str, caller: CallerDep, store: StoreDep, version: VersionQuery = None
 ) -> FileResponse:
@@ -100,7 +112,7 @@ async def thumbnail(
 @router.get(
     "/{project_id}/scenes/{number}/versions/{version}/{kind}",
     response_class=Response,
-    responses=FILE_RESPONSES,
+    responses=_file_responses(*MEDIA.values()),
 )
 async def scene_version_file(
     project_id: str,
@@ -123,7 +135,7 @@ async def scene_version_file(
 @router.post(
     "/{project_id}/scenes/{number}/revert",
     response_model=ProjectPublic,
-    responses=error_responses(401, 404, 409, 422, 429),
+    responses=error_responses(400, 401, 404, 409, 429),
 )
 async def revert(
     project_id: str, number: int, body: RevertBody, caller: CallerDep, store: StoreDep

@@ -23,7 +23,12 @@ router = APIRouter(prefix=API, tags=["jobs"])
 
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=128, description="Retries return the same job."),
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=128,
+        description="Retries return the same job.",
+    ),
 ]
 
 
@@ -64,7 +69,7 @@ async def _submit(
     "/generate",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
-    responses=error_responses(401, 409, 422, 429),
+    responses=error_responses(400, 401, 409, 429),
 )
 async def generate(
     body: GenerateBody,
@@ -94,7 +99,7 @@ async def generate(
     "/edit-scene",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
-    responses=error_responses(401, 404, 409, 422, 429),
+    responses=error_responses(400, 401, 404, 409, 429),
 )
 async def edit_scene(
     body: EditSceneBody,
@@ -111,11 +116,7 @@ async def edit_scene(
     if body.scene_id is not None:
         number = next((s.number for s in project.scenes if s.id == body.scene_id), None)
     if number is None:
-        raise ApiError(
-            404 if body.scene_id else 422,
-            "not_found" if body.scene_id else "invalid_request",
-            "name the scene by scene_number or an existing scene_id",
-        )
+        raise ApiError(404, "not_found", f"project {project.id} has no scene {body.scene_id}")
     try:
         models = body.models.specs()
     except ValueError as exc:
