@@ -49,6 +49,7 @@ EXIT_POLL_S = 0.05
 # for a render that outlives its parent, the wall-clock timeout is the real budget.
 CPU_LIMIT_FACTOR = 2
 PR_SET_PDEATHSIG = 1
+RENDER_NICENESS = 10
 _LIBC = ctypes.CDLL(None, use_errno=True)
 
 
@@ -206,7 +207,8 @@ def _resource_limits(settings: RenderSettings) -> Callable[[], None]:
     """Limits applied in the child between fork and exec; they bind its children too.
 
     The child also asks the kernel to SIGKILL it when its parent dies, so a crashed
-    server never leaves a render running.
+    server never leaves a render running, and lowers its CPU priority, so renders on
+    every core never starve the API that reports on them.
     """
     memory = settings.memory_mb * 2**20
     file_size = settings.file_size_mb * 2**20
@@ -218,5 +220,6 @@ def _resource_limits(settings: RenderSettings) -> Callable[[], None]:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        os.nice(RENDER_NICENESS)
 
     return apply
