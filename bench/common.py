@@ -50,9 +50,20 @@ def manim_cli_seconds(codes: list[str]) -> float:
             scene_file.write_text(code)
             name = scene_classes(ast.parse(code))[0]
             subprocess.run(
-                [manim, "render", "-ql", str(scene_file), name, "--media_dir", work,
-                 "--disable_caching", "--progress_bar", "none"],
-                check=True, capture_output=True,
+                [
+                    manim,
+                    "render",
+                    "-ql",
+                    str(scene_file),
+                    name,
+                    "--media_dir",
+                    work,
+                    "--disable_caching",
+                    "--progress_bar",
+                    "none",
+                ],
+                check=True,
+                capture_output=True,
             )
     return time.perf_counter() - start
 

@@ -20,31 +20,55 @@ PROMPT = "Explain the Pythagorean theorem with a right triangle and its squares"
 async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         warm = Store.open(Path(tmp) / "warm")
-        await run_job(GenerateRequest(prompt="warm up the caches", scene_count=1), offline_context(warm))
+        await run_job(
+            GenerateRequest(prompt="warm up the caches", scene_count=1), offline_context(warm)
+        )
         warm.close()
 
         store = Store.open(Path(tmp) / "data")
         ctx = offline_context(store)
-        first, job_s = await timed(lambda: run_job(GenerateRequest(prompt=PROMPT, scene_count=4), ctx))
+        first, job_s = await timed(
+            lambda: run_job(GenerateRequest(prompt=PROMPT, scene_count=4), ctx)
+        )
         codes = [_code(store, first.project_id, s.number) for s in first.scenes]
         cli_s = manim_cli_seconds(codes)
-        _, rerun_s = await timed(lambda: run_job(GenerateRequest(prompt=PROMPT, scene_count=4), ctx))
+        _, rerun_s = await timed(
+            lambda: run_job(GenerateRequest(prompt=PROMPT, scene_count=4), ctx)
+        )
 
         six, _ = await timed(lambda: run_job(GenerateRequest(prompt=PROMPT, scene_count=6), ctx))
-        edit = EditRequest(project_id=six.project_id, scene_number=3, edit_prompt="make the title red")
+        edit = EditRequest(
+            project_id=six.project_id, scene_number=3, edit_prompt="make the title red"
+        )
         _, edit_s = await timed(lambda: run_job(edit, ctx))
         scene_s = manim_cli_seconds([_code(store, six.project_id, 3)])
         store.close()
 
     rows = [
-        {"benchmark": "P1 4-scene job vs serial manim CLI", "ours_s": job_s, "baseline_s": cli_s,
-         "ratio": job_s / cli_s, "target": "<= 0.6", "met": job_s / cli_s <= 0.6},
-        {"benchmark": "P2 edit 1 of 6 scenes vs that scene's render", "ours_s": edit_s,
-         "baseline_s": scene_s, "ratio": edit_s / scene_s, "target": "<= 1.3x + 1 s",
-         "met": edit_s <= 1.3 * scene_s + 1},
-        {"benchmark": "P4 identical prompt re-run (cache) vs first run", "ours_s": rerun_s,
-         "baseline_s": job_s, "ratio": job_s / rerun_s, "target": ">= 10x faster",
-         "met": job_s / rerun_s >= 10},
+        {
+            "benchmark": "P1 4-scene job vs serial manim CLI",
+            "ours_s": job_s,
+            "baseline_s": cli_s,
+            "ratio": job_s / cli_s,
+            "target": "<= 0.6",
+            "met": job_s / cli_s <= 0.6,
+        },
+        {
+            "benchmark": "P2 edit 1 of 6 scenes vs that scene's render",
+            "ours_s": edit_s,
+            "baseline_s": scene_s,
+            "ratio": edit_s / scene_s,
+            "target": "<= 1.3x + 1 s",
+            "met": edit_s <= 1.3 * scene_s + 1,
+        },
+        {
+            "benchmark": "P4 identical prompt re-run (cache) vs first run",
+            "ours_s": rerun_s,
+            "baseline_s": job_s,
+            "ratio": job_s / rerun_s,
+            "target": ">= 10x faster",
+            "met": job_s / rerun_s >= 10,
+        },
     ]
     out = report("core", "manimgraph core benchmarks (offline model, low quality)", rows)
     print(f"wrote {out}")

@@ -15,11 +15,11 @@ from tools.store import Store
 __all__ = ["Caller", "CallerDep", "ManagerDep", "StoreDep"]
 
 
-def _store(request: Request) -> Store:
+async def _store(request: Request) -> Store:
     return request.app.state.store  # type: ignore[no-any-return]
 
 
-def _manager(request: Request) -> JobManager:
+async def _manager(request: Request) -> JobManager:
     return request.app.state.manager  # type: ignore[no-any-return]
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.errors import install_error_handlers
 from server.jobs import JobManager
@@ -44,6 +45,32 @@ def webhook_secret(settings: Settings) -> str:
 
 def _checkpoint_db(settings: Settings) -> Path:
     return settings.data_dir / "checkpoints.db"
+
+
+class RequestMetrics:
+    """Counts each answer by route template, method and status, timed to its first byte.
+
+    Plain ASGI rather than `@app.middleware("http")`: that wraps every request in a task
+    group and memory streams, a large share of a status request's cost.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def counted(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                path = getattr(scope.get("route"), "path", "unmatched")
+                seconds = time.perf_counter() - started
+                scope["app"].state.metrics.http(path, scope["method"], message["status"], seconds)
+            await send(message)
+
+        await self.app(scope, receive, counted)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -92,17 +119,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (submit, jobs, projects, system):
         app.include_router(module.router)
 
-    @app.middleware("http")
-    async def count_requests(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        request.app.state.metrics.http(
-            path, request.method, response.status_code, time.perf_counter() - started
-        )
-        return response
-
+    app.add_middleware(RequestMetrics)
     return app
