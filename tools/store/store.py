@@ -86,7 +86,7 @@ class Store:
         `database_url` replaces the SQLite file `<data_dir>/manimgraph.db`, e.g. with
         a PostgreSQL URL; artifacts stay in `<data_dir>/artifacts/` either way.
         """
-        data_dir = Path(data_dir).expanduser()
+        data_dir = Path(data_dir).expanduser().resolve()
         _ensure_writable(data_dir / "artifacts")
         engines = _connect(database_url or sqlite_url(data_dir / DATABASE_FILE))
         return cls(data_dir, ArtifactStore(data_dir / "artifacts"), engines)
