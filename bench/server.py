@@ -1,11 +1,17 @@
 """P6, P7: status latency at a fixed 200 rps while two renders run; the idle server's RSS.
 
-Run with `python -m bench.server`. Both numbers come from a real `manimgraph serve` process
-on loopback. The load is open-loop: request i is due at start + i * 5 ms whether or not the
-earlier ones have answered, so a slow answer cannot hold the next requests back and hide
-itself. Latency runs from the moment a request is sent to its answer; `lag` is how late the
-generator sent requests against their schedule, shown so a busy client cannot pass for a
-slow server.
+Run with `python -m bench.server`; it writes bench/results/server.json. Every number comes
+from a real `manimgraph serve` process on loopback, with its rate limit raised (not off).
+
+P6 submits two 6-scene jobs, waits until two render processes run, warms up for 1 s, then
+polls both jobs' status for 10 s. The load is open-loop: request i is due at start + i * 5 ms
+whether or not earlier ones have answered, so a slow answer cannot hold the next requests
+back and hide itself. Latency runs from sending a request to its answer; the generator's send
+lag and CPU are shown so a starved client cannot pass for a slow server. The same load on the
+idle server follows, as context: what the server costs by itself.
+
+P7 restarts the server on the same data dir (the jobs were cancelled, so nothing resumes)
+and reads VmRSS from /proc/PID/status after one status request.
 """
 
 from __future__ import annotations
@@ -134,10 +140,20 @@ async def _one(client: httpx.AsyncClient, path: str, due: float) -> Sample:
     return Sample(lag_s=sent - due, latency_s=time.perf_counter() - sent, ok=ok)
 
 
+@dataclass(frozen=True)
+class Load:
+    """One measured window: its samples, wall time, and the CPU the server and client got."""
+
+    samples: list[Sample]
+    wall_s: float
+    client_cpu_s: float
+    server_cpu_s: float
+
+
 async def open_loop(
     client: httpx.AsyncClient, paths: list[str], rate: float, seconds: float
-) -> tuple[list[Sample], float]:
-    """Send GETs to `paths` in turn at a fixed arrival rate; the samples and the wall time."""
+) -> list[Sample]:
+    """Send GETs to `paths` in turn at a fixed arrival rate, whatever the answers' pace."""
     interval = 1 / rate
     start = time.perf_counter()
     tasks = []
@@ -145,8 +161,32 @@ async def open_loop(
         due = start + i * interval
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
         tasks.append(asyncio.create_task(_one(client, paths[i % len(paths)], due)))
-    samples = await asyncio.gather(*tasks)
-    return samples, time.perf_counter() - start
+    return await asyncio.gather(*tasks)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of one process (all its threads, not its children)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measured_window(server: Server, client: httpx.AsyncClient, paths: list[str]) -> Load:
+    """Warm up, then one measured window at RATE_RPS with both sides' CPU accounted."""
+    await open_loop(client, paths, RATE_RPS, WARM_UP_S)
+    server_cpu, client_cpu = cpu_seconds(server.process.pid), time.process_time()
+    start = time.perf_counter()
+    samples = await open_loop(client, paths, RATE_RPS, WINDOW_S)
+    return Load(
+        samples,
+        time.perf_counter() - start,
+        time.process_time() - client_cpu,
+        cpu_seconds(server.process.pid) - server_cpu,
+    )
+
+
+def _client(server: Server) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    return httpx.AsyncClient(base_url=server.base_url, timeout=10, limits=limits)
 
 
 async def _watch_renders(pid: int, counts: list[int], stop: asyncio.Event) -> None:
@@ -163,79 +203,93 @@ async def _wait_for_renders(pid: int, timeout_s: float = 120) -> None:
         await asyncio.sleep(0.2)
 
 
-async def measure_status_load(server: Server) -> dict[str, Any]:
-    """P6: submit two 6-scene jobs, then poll their status at RATE_RPS while they render."""
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=10, limits=limits) as client:
-        jobs = []
+@dataclass(frozen=True)
+class RenderLoad:
+    """P6's run: the load, the render processes seen during it, the jobs' states after it."""
+
+    load: Load
+    renders: list[int]
+    job_states: list[str]
+    paths: list[str]
+
+
+async def measure_during_renders(server: Server) -> RenderLoad:
+    """P6: submit two 6-scene jobs, poll their status at RATE_RPS while they render, cancel."""
+    async with _client(server) as client:
+        paths = []
         for prompt in PROMPTS:
             answer = await client.post(
                 "/api/v1/generate", json={"prompt": prompt, "scene_count": SCENES}
             )
             answer.raise_for_status()
-            jobs.append(answer.json()["job_id"])
-        paths = [f"/api/v1/jobs/{job_id}" for job_id in jobs]
+            paths.append(answer.json()["status_url"])
         await _wait_for_renders(server.process.pid)
-        await open_loop(client, paths, RATE_RPS, WARM_UP_S)
-
         counts: list[int] = []
         stop = asyncio.Event()
         watcher = asyncio.create_task(_watch_renders(server.process.pid, counts, stop))
-        samples, wall_s = await open_loop(client, paths, RATE_RPS, WINDOW_S)
+        load = await measured_window(server, client, paths)
         stop.set()
         await watcher
-        statuses = [(await client.get(path)).json()["status"] for path in paths]
+        states = [(await client.get(path)).json()["status"] for path in paths]
         for path in paths:
             await client.delete(path)
-    return {"samples": samples, "wall_s": wall_s, "renders": counts, "statuses": statuses}
+    return RenderLoad(load, counts, states, paths)
 
 
-def measure_idle_rss(data_dir: Path) -> float:
-    """P7: a fresh server's RSS after start-up and one status request."""
-    with serve(data_dir) as server:
-        job_id = httpx.get(f"{server.base_url}/api/v1/jobs").json()["data"][0]["job_id"]
-        httpx.get(f"{server.base_url}/api/v1/jobs/{job_id}").raise_for_status()
-        return rss_mb(server.process.pid)
+async def measure_without_renders(server: Server, paths: list[str]) -> Load:
+    """The same load on an idle server, to tell the server's own cost from render contention."""
+    async with _client(server) as client:
+        return await measured_window(server, client, paths)
 
 
-def _rows(load: dict[str, Any], idle_rss_mb: float) -> list[dict[str, Any]]:
-    samples: list[Sample] = load["samples"]
-    latencies_ms = [s.latency_s * 1000 for s in samples]
+def _row(metric: str, value: float | str, unit: str, target: str = "", met: Any = "") -> dict:
+    return {"benchmark": metric, "value": value, "unit": unit, "target": target, "met": met}
+
+
+def _load_rows(label: str, load: Load, target: bool) -> list[dict[str, Any]]:
+    latencies_ms = [s.latency_s * 1000 for s in load.samples]
     cuts = statistics.quantiles(latencies_ms, n=100, method="inclusive")
-    lag_ms = statistics.quantiles([s.lag_s * 1000 for s in samples], n=100, method="inclusive")
-    renders: list[int] = load["renders"]
-    p99 = cuts[98]
-
-    def row(metric: str, value: float | str, unit: str, target: str = "", met: Any = "") -> dict:
-        return {"benchmark": metric, "value": value, "unit": unit, "target": target, "met": met}
-
+    lag = statistics.quantiles([s.lag_s * 1000 for s in load.samples], n=100, method="inclusive")
+    p99_target = (f"< {TARGET_P99_MS:g}", cuts[98] < TARGET_P99_MS) if target else ("", "")
     return [
-        row("P6 status p50", cuts[49], "ms"),
-        row("P6 status p99", p99, "ms", f"< {TARGET_P99_MS:g}", p99 < TARGET_P99_MS),
-        row("P6 status max", max(latencies_ms), "ms"),
-        row("P6 achieved rate", len(samples) / load["wall_s"], "req/s", f"{RATE_RPS}"),
-        row("P6 errors (non-200 or failed)", sum(not s.ok for s in samples), "requests", "0"),
-        row("P6 client send lag p99", lag_ms[98], "ms"),
-        row(
-            "P6 renders running (min / mean)",
-            f"{min(renders)} / {statistics.mean(renders):.2f}",
-            "processes",
-            ">= 1 throughout",
-            min(renders) >= 1,
-        ),
-        row("P6 job states after the window", ", ".join(load["statuses"]), "", "running"),
-        row("P7 idle RSS", idle_rss_mb, "MB", f"< {TARGET_RSS_MB:g}", idle_rss_mb < TARGET_RSS_MB),
+        _row(f"{label}: p50", cuts[49], "ms"),
+        _row(f"{label}: p99", cuts[98], "ms", *p99_target),
+        _row(f"{label}: max", max(latencies_ms), "ms"),
+        _row(f"{label}: achieved rate", len(load.samples) / load.wall_s, "req/s", f"{RATE_RPS}"),
+        _row(f"{label}: errors", sum(not s.ok for s in load.samples), "requests", "0"),
+        _row(f"{label}: generator send lag p99", lag[98], "ms"),
+        _row(f"{label}: server CPU", load.server_cpu_s / load.wall_s, "cores"),
+        _row(f"{label}: generator CPU", load.client_cpu_s / load.wall_s, "cores"),
     ]
 
 
+def _rows(
+    during: RenderLoad, idle: Load, idle_rss_mb: float, load_average: float
+) -> list[dict[str, Any]]:
+    renders = f"{min(during.renders)} / {statistics.mean(during.renders):.2f}"
+    return [
+        _row("machine load average before the run", load_average, f"on {os.cpu_count()} cpus"),
+        *_load_rows("P6 with 2 renders", during.load, target=True),
+        _row("P6 renders running (min / mean)", renders, "processes", ">= 1 throughout",
+             min(during.renders) >= 1),
+        _row("P6 job states after the window", ", ".join(during.job_states), "", "running"),
+        *_load_rows("P6 context, no renders", idle, target=False),
+        _row("P7 idle RSS", idle_rss_mb, "MB", f"< {TARGET_RSS_MB:g}", idle_rss_mb < TARGET_RSS_MB),
+    ]  # fmt: skip
+
+
 def main() -> None:
+    load_average = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "data"
         with serve(data_dir) as server:
-            load = asyncio.run(measure_status_load(server))
-        idle_rss = measure_idle_rss(data_dir)
-    title = f"manimgraph server: {RATE_RPS} rps status polling for {WINDOW_S:g} s, 2 renders"
-    out = report("server", title, _rows(load, idle_rss))
+            during = asyncio.run(measure_during_renders(server))
+        with serve(data_dir) as server:
+            httpx.get(f"{server.base_url}{during.paths[0]}").raise_for_status()
+            idle_rss = rss_mb(server.process.pid)
+            idle = asyncio.run(measure_without_renders(server, during.paths))
+    title = f"manimgraph server: status polling at {RATE_RPS} rps for {WINDOW_S:g} s"
+    out = report("server", title, _rows(during, idle, idle_rss, load_average))
     print(f"wrote {out}")
 
 
