@@ -8,7 +8,8 @@ polls both jobs' status for 10 s. The load is open-loop: request i is due at sta
 whether or not earlier ones have answered, so a slow answer cannot hold the next requests
 back and hide itself. Latency runs from sending a request to its answer; the generator's send
 lag and CPU are shown so a starved client cannot pass for a slow server. The same load on the
-idle server follows, as context: what the server costs by itself.
+idle server follows, as context: what the server costs by itself (the jobs are cancelled by
+then, so their status comes from the store alone).
 
 P7 restarts the server on the same data dir (the jobs were cancelled, so nothing resumes)
 and reads VmRSS from /proc/PID/status after one status request.
@@ -242,7 +243,9 @@ async def measure_without_renders(server: Server, paths: list[str]) -> Load:
         return await measured_window(server, client, paths)
 
 
-def _row(metric: str, value: float | str, unit: str, target: str = "", met: Any = "") -> dict:
+def _row(
+    metric: str, value: float | str, unit: str, target: str = "", met: bool | str = ""
+) -> dict[str, Any]:
     return {"benchmark": metric, "value": value, "unit": unit, "target": target, "met": met}
 
 

@@ -105,10 +105,13 @@ def _use_real_ids(case: Case, ids: dict[str, Any]) -> None:
 def _keep_webhooks_local(case: Case) -> None:
     """Point an acceptable callback URL at a closed loopback port; invalid ones stay as drawn."""
     body = case.body
-    if not isinstance(body, dict) or not isinstance(body.get("callback_url"), str):
+    if not isinstance(body, dict):
+        return
+    url = body.get("callback_url")
+    if not isinstance(url, str):
         return
     try:
-        validate_callback_url(body["callback_url"])
+        validate_callback_url(url)
     except ValueError:
         return
     body["callback_url"] = CLOSED_PORT_HOOK

@@ -47,7 +47,7 @@ class JobEventStream(EventSourceResponse):
     under application/json. The stream itself is still sent as text/event-stream.
     """
 
-    media_type = None
+    media_type = None  # type: ignore[assignment]  # see the docstring
 
 
 @router.get("", response_model=JobsPublic, responses=error_responses(401, 429))
