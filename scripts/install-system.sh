@@ -8,6 +8,7 @@ packages=(
   libcairo2-dev libpango1.0-dev pkg-config ffmpeg
   texlive-latex-base texlive-latex-recommended texlive-latex-extra
   texlive-fonts-recommended dvisvgm
+  bubblewrap libseccomp2
 )
 
 missing=()

@@ -12,7 +12,7 @@ from tools.layout_models import LayoutReport
 __all__ = ["ErrorKind", "Quality", "RenderError", "RenderResult", "RenderSettings"]
 
 Quality = Literal["low", "medium", "high"]
-ErrorKind = Literal["code", "environment", "timeout", "limit"]
+ErrorKind = Literal["code", "environment", "timeout", "limit", "security"]
 
 
 class RenderError(BaseModel):
@@ -36,6 +36,10 @@ class RenderSettings(BaseModel):
     timeout_s: float = Field(default=300.0, gt=0)
     memory_mb: int = Field(default=6144, gt=0, description="Address-space cap of the process.")
     file_size_mb: int = Field(default=1024, gt=0, description="Largest file the render may write.")
+    disk_mb: int = Field(default=2048, gt=0, description="Total bytes the work directory may hold.")
+    max_files: int = Field(default=20_000, gt=0, description="Entries the work directory may hold.")
+    max_processes: int = Field(default=256, gt=0, description="Processes and threads of the uid.")
+    max_open_files: int = Field(default=1024, gt=16)
     path: str | None = Field(
         default=None,
         description="PATH for the render process; None keeps the system's standard PATH.",

@@ -1,8 +1,10 @@
-"""Run the render harness in a locked-down subprocess and read back a `RenderResult`.
+"""Run the render harness in the sandbox and read back a `RenderResult`.
 
-Generated code is untrusted: it runs in its own process group with a clean environment
-(no API keys), resource limits, a wall-clock timeout, and it dies with the task that
-awaits it, so a cancelled job never leaves a renderer behind.
+Generated code is untrusted: it runs inside the layers of `tools.render.sandbox` (its own
+namespaces, uid and seccomp filter where available) with a clean environment (no API
+keys), resource limits, a disk quota on its work directory and a wall-clock timeout, and
+it dies with the task that awaits it, so a cancelled job never leaves a renderer behind.
+Its outputs are read back as untrusted files (`tools.render.outputs`).
 
 Example:
     result = await render_scene(code, workdir, RenderSettings(quality="low"))
@@ -26,14 +28,21 @@ from pathlib import Path
 from typing import Literal
 
 from tools.render.errors import error_from_exit, timeout_error
-from tools.render.models import RenderResult, RenderSettings
+from tools.render.models import RenderError, RenderResult, RenderSettings
+from tools.render.outputs import UnsafeOutput, checked_file, checked_video, workdir_usage
+from tools.render.sandbox import (
+    STANDARD_PATH,
+    Sandbox,
+    SandboxUnavailable,
+    current_sandbox,
+    tex_environment,
+)
 
 __all__ = ["render_scene"]
 
 SCENE_FILE = "scene.py"
 RESULT_FILE = "result.json"
 TMP_DIR = "tmp"
-STANDARD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # `-I` drops the working directory and PYTHONPATH from sys.path, so the harness is found
 # through the project root explicitly (an installed copy of `tools` may be older).
@@ -41,6 +50,8 @@ BOOTSTRAP = (
     "import sys; sys.path.insert(0, sys.argv.pop(1)); "
     "from tools.render.harness import main; sys.exit(main())"
 )
+RESULT_MAX_BYTES = 2**20
+DISK_POLL_S = 0.5
 OUTPUT_HEAD_BYTES = 1024
 OUTPUT_TAIL_BYTES = 3072
 READ_CHUNK_BYTES = 65536
@@ -86,41 +97,57 @@ async def render_scene(
     *,
     mode: Literal["validate", "render"] = "render",
     scene_name: str | None = None,
+    sandbox: Sandbox | None = None,
 ) -> RenderResult:
     """Validate (and in `render` mode render) `code` inside the empty directory `workdir`.
 
-    The caller owns `workdir`: it creates it empty and deletes it afterwards. Paths in the
-    result are absolute. Cancelling the awaiting task kills the render's process group.
+    The caller owns `workdir`: it creates it fresh and empty for this render and deletes
+    it afterwards. Paths in the result are absolute. Cancelling the awaiting task kills
+    the render's process tree.
     """
     started = time.monotonic()
+    sandbox = sandbox or current_sandbox()
     workdir = workdir.resolve()
     (workdir / SCENE_FILE).write_text(code, encoding="utf-8")
-    (workdir / TMP_DIR).mkdir(exist_ok=True)
+    inside = sandbox.workdir_inside
+    if inside is None:
+        (workdir / TMP_DIR).mkdir(exist_ok=True)
     command = [
         sys.executable,
         "-I",
         "-c",
         BOOTSTRAP,
-        str(PROJECT_ROOT),
+        str(sandbox.harness_root or PROJECT_ROOT),
         "--code", SCENE_FILE,
         "--result", RESULT_FILE,
         "--quality", settings.quality,
         "--mode", mode,
         *(["--scene", scene_name] if scene_name else []),
     ]  # fmt: skip
-    process = await asyncio.create_subprocess_exec(
-        *command,
-        cwd=workdir,
-        env=_clean_environment(workdir, settings),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        start_new_session=True,
-        preexec_fn=_resource_limits(settings),
-    )
+    try:
+        wrapped = sandbox.wrap(command, workdir, settings.timeout_s)
+    except SandboxUnavailable as exc:
+        error = RenderError(kind="environment", type="SandboxUnavailable", message=str(exc))
+        return RenderResult(ok=False, error=error, seconds=time.monotonic() - started)
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *wrapped.argv,
+            cwd=workdir,
+            env=_clean_environment(inside or workdir, settings, tmp=inside is not None),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+            pass_fds=wrapped.pass_fds,
+            preexec_fn=_resource_limits(settings, limit_processes="uid" in sandbox.status.active),
+        )
+    finally:
+        wrapped.close()
     output = _OutputTail()
     try:
-        await asyncio.wait_for(_drain(process, output), timeout=settings.timeout_s)
+        flood = await asyncio.wait_for(
+            _run_guarded(process, output, workdir, settings), timeout=settings.timeout_s
+        )
     except TimeoutError:
         await _kill_group(process)
         return RenderResult(
@@ -132,7 +159,52 @@ async def render_scene(
     except BaseException:
         await _kill_group(process)
         raise
-    return _read_result(workdir, process.returncode, output.text(), time.monotonic() - started)
+    seconds = time.monotonic() - started
+    if flood is not None:
+        return RenderResult(ok=False, error=flood, log=output.text(), seconds=seconds)
+    return _read_result(workdir, process.returncode, output.text(), seconds, settings)
+
+
+async def _run_guarded(
+    process: asyncio.subprocess.Process,
+    output: _OutputTail,
+    workdir: Path,
+    settings: RenderSettings,
+) -> RenderError | None:
+    """Drain the render while watching its work directory; a flood kills it."""
+    drain = asyncio.ensure_future(_drain(process, output))
+    guard = asyncio.ensure_future(_guard_disk(workdir, settings))
+    try:
+        done, _ = await asyncio.wait({drain, guard}, return_when=asyncio.FIRST_COMPLETED)
+        if drain in done:
+            drain.result()
+            return _disk_overflow(workdir, settings)
+        await _kill_group(process)
+        return guard.result()
+    finally:
+        drain.cancel()
+        guard.cancel()
+
+
+async def _guard_disk(workdir: Path, settings: RenderSettings) -> RenderError:
+    while True:
+        await asyncio.sleep(DISK_POLL_S)
+        overflow = await asyncio.to_thread(_disk_overflow, workdir, settings)
+        if overflow is not None:
+            return overflow
+
+
+def _disk_overflow(workdir: Path, settings: RenderSettings) -> RenderError | None:
+    """A `limit` error when the work directory holds more than its quota."""
+    cap = settings.disk_mb * 2**20
+    usage = workdir_usage(workdir, stop_bytes=cap, stop_entries=settings.max_files)
+    if usage.bytes > cap:
+        message = f"The render's files passed the disk limit of {settings.disk_mb} MB."
+    elif usage.entries > settings.max_files:
+        message = f"The render created more than {settings.max_files} files (the file limit)."
+    else:
+        return None
+    return RenderError(kind="limit", type="DiskLimit", message=message)
 
 
 async def _drain(process: asyncio.subprocess.Process, output: _OutputTail) -> None:
@@ -175,36 +247,53 @@ def _signal_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-def _read_result(workdir: Path, returncode: int | None, log: str, seconds: float) -> RenderResult:
-    result_file = workdir / RESULT_FILE
+def _read_result(
+    workdir: Path, returncode: int | None, log: str, seconds: float, settings: RenderSettings
+) -> RenderResult:
+    """The harness's result, with every file it names checked before it is trusted."""
     try:
+        result_file = checked_file(workdir, RESULT_FILE, max_bytes=RESULT_MAX_BYTES)
         result = RenderResult.model_validate_json(result_file.read_bytes())
-    except (OSError, ValueError):  # missing, or mangled by the scene itself
+    except (UnsafeOutput, ValueError):  # missing, or mangled by the scene itself
         error = error_from_exit(returncode if returncode is not None else -1, log)
         return RenderResult(ok=False, error=error, log=log, seconds=seconds)
-    return result.model_copy(
-        update={
-            "video": workdir / result.video if result.video is not None else None,
-            "last_frame": workdir / result.last_frame if result.last_frame is not None else None,
-            "log": log,
-            "seconds": seconds,
-        }
-    )
+    update: dict[str, object] = {"log": log, "seconds": seconds}
+    try:
+        if result.video is not None:
+            max_bytes = settings.file_size_mb * 2**20
+            update["video"], update["duration"] = checked_video(
+                workdir, result.video, max_bytes=max_bytes
+            )
+        if result.last_frame is not None:
+            frame = checked_file(workdir, result.last_frame, max_bytes=RESULT_MAX_BYTES * 64)
+            update["last_frame"] = frame
+    except UnsafeOutput as exc:
+        error = RenderError(kind="security", type="UnsafeOutput", message=str(exc))
+        return RenderResult(ok=False, error=error, log=log, seconds=seconds)
+    return result.model_copy(update=update)
 
 
-def _clean_environment(workdir: Path, settings: RenderSettings) -> dict[str, str]:
-    """Only what a render needs: nothing from our own environment reaches generated code."""
+def _clean_environment(home: Path, settings: RenderSettings, *, tmp: bool) -> dict[str, str]:
+    """Only what a render needs: nothing from our own environment reaches generated code.
+
+    `home` is the work directory as the render sees it; with `tmp` the sandbox gives it
+    a private `/tmp`, otherwise temporary files go below the work directory.
+    """
     return {
         "PATH": settings.path if settings.path is not None else STANDARD_PATH,
-        "HOME": str(workdir),
-        "TMPDIR": str(workdir / TMP_DIR),
+        "HOME": str(home),
+        "TMPDIR": "/tmp" if tmp else str(home / TMP_DIR),
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
+        **tex_environment(home),
     }
 
 
-def _resource_limits(settings: RenderSettings) -> Callable[[], None]:
+def _resource_limits(settings: RenderSettings, *, limit_processes: bool) -> Callable[[], None]:
     """Limits applied in the child between fork and exec; they bind its children too.
+
+    The process cap counts every process and thread of the uid, so it is set only when
+    the render runs as its own uid: on the server's uid it would starve the server.
 
     The child also asks the kernel to SIGKILL it when its parent dies, so a crashed
     server never leaves a render running, and lowers its CPU priority, so renders on
@@ -219,6 +308,11 @@ def _resource_limits(settings: RenderSettings) -> Callable[[], None]:
         resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        files = settings.max_open_files
+        resource.setrlimit(resource.RLIMIT_NOFILE, (files, files))
+        if limit_processes:
+            processes = settings.max_processes
+            resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
         _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         os.nice(RENDER_NICENESS)
 
