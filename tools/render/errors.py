@@ -60,6 +60,11 @@ def error_from_exception(exc: BaseException, scene_file: Path) -> RenderError:
     """Classify an exception raised while loading or running the scene file."""
     line, excerpt = _user_location(exc, scene_file)
     kind_type = type(exc).__name__
+    if isinstance(exc, OSError) and exc.errno in (errno.EPERM, errno.EACCES):
+        message = f"The sandbox denied an operation: {_shorten(str(exc))}"
+        return RenderError(
+            kind="security", type=kind_type, message=message, line=line, excerpt=excerpt
+        )
     limit = _limit_message(exc)
     if limit is not None:
         return RenderError(kind="limit", type=kind_type, message=limit, line=line, excerpt=excerpt)
