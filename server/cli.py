@@ -28,10 +28,12 @@ from graphs.errors import JobError, NotFound
 from graphs.requests import EditRequest, GenerateRequest, JobRequest, JobSpec
 from graphs.runner import JobSummary, execute_job, project_summary, submit_job
 from server.client import DEFAULT_URL, call_server, watch_job
+from server.health import check_health
 from server.main import create_app
 from server.progress_view import ProgressView
 from server.settings import LOOPBACK_HOSTS, Settings
 from tools.render.models import Quality
+from tools.render.sandbox import LAYERS
 from tools.render.scene_file import render_file
 from tools.store import Store, StoreError
 
@@ -290,6 +292,28 @@ def stats(data_dir: DataDir = None, as_json: AsJson = False) -> None:
         with _open_store(data_dir) as store:
             numbers = store.stats()
         _show(numbers, as_json)
+
+
+@app.command()
+def doctor(data_dir: DataDir = None, as_json: AsJson = False) -> None:
+    """Check what renders need (database, disk, manim, LaTeX, ffmpeg) and the sandbox layers."""
+    with _errors(), _open_store(data_dir) as store:
+        report = asyncio.run(check_health(store.data_dir, store.ping))
+    if as_json:
+        _show(report, as_json)
+    else:
+        table = Table(title=f"manimgraph doctor: {report.status}")
+        for column in ("check", "status", "detail"):
+            table.add_column(column)
+        for name, check in report.checks.items():
+            table.add_row(name, check.status, check.detail)
+        for layer in LAYERS:
+            state = "active" if layer in report.sandbox.active else "missing"
+            detail = report.sandbox.missing.get(layer, "")
+            table.add_row(f"sandbox: {layer}", state, detail)
+        Console().print(table)
+    if report.status == "unhealthy":
+        raise typer.Exit(1)
 
 
 keys = typer.Typer(help="API keys of the server.", no_args_is_help=True)

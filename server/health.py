@@ -29,6 +29,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from tools.render.sandbox import SandboxStatus, current_sandbox
+
 __all__ = [
     "DATABASE_TIMEOUT_S",
     "DISK_FAIL_BELOW_BYTES",
@@ -59,6 +61,7 @@ class HealthReport(BaseModel):
 
     status: Literal["healthy", "degraded", "unhealthy"]
     checks: dict[str, CheckResult]
+    sandbox: SandboxStatus
 
 
 _manim_probes: dict[tuple[str, str], tuple[float, CheckResult]] = {}
@@ -76,10 +79,11 @@ async def check_health(
             timeout, and an exception counts as a failure.
         manim_probe_ttl_s: How long a manim import probe is reused; 0 probes again.
     """
-    database, disk, manim = await asyncio.gather(
+    database, disk, manim, sandbox = await asyncio.gather(
         _check_database(database_ok),
         asyncio.to_thread(_check_disk, data_dir),
         _check_manim(manim_probe_ttl_s),
+        asyncio.to_thread(current_sandbox),
     )
     checks = {
         "database": database,
@@ -91,13 +95,13 @@ async def check_health(
         "ffmpeg": _check_tools(
             ("ffmpeg", "ffprobe"), "fail", "scenes cannot be assembled or probed"
         ),
-        "sandbox": _check_sandbox(),
+        "sandbox": _check_sandbox(sandbox.status),
     }
     statuses = {check.status for check in checks.values()}
     overall: Literal["healthy", "degraded", "unhealthy"] = (
         "unhealthy" if "fail" in statuses else "degraded" if "warn" in statuses else "healthy"
     )
-    return HealthReport(status=overall, checks=checks)
+    return HealthReport(status=overall, checks=checks, sandbox=sandbox.status)
 
 
 async def _check_database(database_ok: Callable[[], bool]) -> CheckResult:
@@ -184,11 +188,14 @@ def _check_tools(names: tuple[str, ...], missing: CheckStatus, consequence: str)
     return CheckResult(status="ok", detail=f"{', '.join(names)} found")
 
 
-def _check_sandbox() -> CheckResult:
-    if shutil.which("bwrap") is not None:
-        return CheckResult(status="ok", detail="bubblewrap available")
-    return CheckResult(
-        status="warn",
-        detail="no bubblewrap: renders run in a plain subprocess with rlimits and a clean "
-        "environment",
-    )
+def _check_sandbox(status: SandboxStatus) -> CheckResult:
+    """Every isolation layer is ok; a missing one warns, or fails renders in strict mode."""
+    active = ", ".join(status.active)
+    if status.complete:
+        return CheckResult(status="ok", detail=f"{status.mode} sandbox, layers: {active}")
+    missing = "; ".join(f"{layer}: {why}" for layer, why in status.missing.items())
+    if status.mode == "off":
+        return CheckResult(status="warn", detail=f"the sandbox is off; layers: {active}")
+    if status.mode == "strict":
+        return CheckResult(status="fail", detail=f"strict sandbox refuses to render: {missing}")
+    return CheckResult(status="warn", detail=f"layers: {active}; missing: {missing}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -12,6 +14,7 @@ import pytest
 
 from server import health
 from server.health import check_health
+from tools.render.sandbox import LAYERS, SandboxMode, SandboxStatus
 
 
 def database_ok() -> bool:
@@ -51,12 +54,43 @@ async def test_this_machine_has_no_failing_check(tmp_path: Path) -> None:
     assert report.checks["manim"].detail.startswith("manim 0.22")
     assert "GB free in the data directory" in report.checks["disk"].detail
     assert str(tmp_path) not in report.model_dump_json()
-    if shutil.which("bwrap"):
-        assert report.status == "healthy"
-        assert report.checks["sandbox"].detail == "bubblewrap available"
-    else:
-        assert report.status == "degraded"
-        assert report.checks["sandbox"].detail.startswith("no bubblewrap")
+    # `make setup` installs bubblewrap and libseccomp, and the tests run as root.
+    assert report.status == "healthy"
+    assert report.sandbox.active == list(LAYERS)
+    assert report.checks["sandbox"].detail.endswith("namespaces, uid, seccomp")
+
+
+@pytest.mark.parametrize(
+    ("mode", "missing", "status", "phrase"),
+    [
+        ("standard", {"uid": "the server is not root"}, "warn", "missing: uid: the server"),
+        ("strict", {"seccomp": "libseccomp is unavailable"}, "fail", "strict sandbox refuses"),
+        ("off", {"namespaces": "off"}, "warn", "the sandbox is off"),
+    ],
+)
+def test_a_missing_sandbox_layer_is_reported(
+    mode: SandboxMode, missing: dict[str, str], status: str, phrase: str
+) -> None:
+    active = [layer for layer in LAYERS if layer not in missing]
+    check = health._check_sandbox(SandboxStatus(mode=mode, active=active, missing=missing))
+
+    assert (check.status, phrase in check.detail) == (status, True)
+
+
+def test_doctor_lists_every_sandbox_layer(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [Path(sys.executable).with_name("manimgraph"), "doctor", "--data-dir", tmp_path, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "MANIMGRAPH_SANDBOX": "off"},
+    )
+
+    report = json.loads(done.stdout)
+    assert done.returncode == 0, done.stderr
+    assert report["sandbox"]["mode"] == "off"
+    assert report["sandbox"]["active"] == ["env", "rlimits", "timeout", "tex"]
+    assert set(report["sandbox"]["missing"]) == {"namespaces", "uid", "seccomp"}
 
 
 def test_the_server_process_never_imports_manim(tmp_path: Path) -> None:
