@@ -13,11 +13,19 @@ from pathlib import Path
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel
 
+from agents.calls import ask_structured
 from agents.schemas import VideoDescription, VideoPlan
+from agents.usage import BudgetExhausted
 from prompts import load_prompt
 from tools import media
 
-__all__ = ["Assembly", "SceneClip", "assemble_video", "describe_video"]
+__all__ = [
+    "Assembly",
+    "SceneClip",
+    "assemble_video",
+    "describe_video",
+    "plain_description",
+]
 
 
 class SceneClip(BaseModel):
@@ -40,13 +48,28 @@ class Assembly(BaseModel):
 
 
 async def describe_video(model: BaseChatModel, plan: VideoPlan) -> VideoDescription:
-    """Ask the model for the title, description and chapter names."""
+    """Ask the model for the title, description and chapter names.
+
+    With the job's budget spent, the plan's own titles describe the video instead: the
+    video is finished, and its description is not worth a model call over budget.
+    """
     messages = load_prompt("assembler").render(
         "describe", video_plan=plan.model_dump_json(indent=2)
     )
-    description = await model.with_structured_output(VideoDescription).ainvoke(messages)
-    assert isinstance(description, VideoDescription)
-    return description
+    try:
+        return await ask_structured(model, messages, VideoDescription)
+    except BudgetExhausted:
+        return plain_description(plan)
+
+
+def plain_description(plan: VideoPlan) -> VideoDescription:
+    """A description made from the plan alone, without a model."""
+    goals = " ".join(scene.goal for scene in plan.scenes)
+    return VideoDescription(
+        title=plan.title,
+        description=(goals or plan.title)[:1000],
+        chapters=[scene.title for scene in plan.scenes],
+    )
 
 
 async def assemble_video(

@@ -2,6 +2,15 @@
 
 Users swap a model per role (planner, coder, fixer, assembler) with a spec string
 or by passing any `BaseChatModel` instance; the agents never know which it is.
+
+- `openai:<model>` is `ChatOpenAI`; `base_url` (or `OPENAI_BASE_URL`) points it at any
+  OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM Studio, OpenRouter).
+- `anthropic:<model>` is `ChatAnthropic`, keyed by `ANTHROPIC_API_KEY`.
+- `offline` is the project's deterministic model (not an LLM).
+
+Transient failures (429 honouring Retry-After, 5xx, timeouts, dropped connections) are
+retried by the provider SDK with exponential backoff and jitter, `max_retries` times;
+that is the only retry layer for model calls.
 """
 
 from __future__ import annotations
@@ -18,6 +27,12 @@ __all__ = ["ROLES", "ModelFactory", "ModelSpec", "Provider", "Role", "default_sp
 Role = Literal["planner", "coder", "fixer", "assembler"]
 ROLES: tuple[Role, ...] = ("planner", "coder", "fixer", "assembler")
 Provider = Literal["openai", "anthropic", "offline"]
+# Families known to read images; anything else gets the layout report alone unless the
+# spec says `vision = true` (e.g. a local llava behind an OpenAI-compatible server).
+VISION_MODELS: dict[str, tuple[str, ...]] = {
+    "openai": ("gpt-4o", "gpt-4.1", "gpt-5", "o1", "o3", "o4", "chatgpt-4o"),
+    "anthropic": ("claude-3", "claude-sonnet-4", "claude-opus-4", "claude-haiku-4"),
+}
 
 
 class ModelSpec(BaseModel):
@@ -30,10 +45,15 @@ class ModelSpec(BaseModel):
     temperature: float = Field(default=0.2, ge=0, le=2)
     max_tokens: int = Field(default=4096, gt=0)
     base_url: str | None = None
+    timeout_s: float = Field(default=120.0, gt=0, description="Per call, per attempt.")
+    max_retries: int = Field(default=3, ge=0, le=10, description="SDK retries of a call.")
+    vision: bool | None = Field(
+        default=None, description="Whether the model reads images; None guesses by name."
+    )
 
     @classmethod
     def parse(cls, text: str, **options: object) -> ModelSpec:
-        """Parse `openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-5` or `offline`."""
+        """Parse `openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-6` or `offline`."""
         provider, _, model = text.strip().partition(":")
         if provider not in ("openai", "anthropic", "offline"):
             raise ValueError(f"unknown model provider {provider!r} in {text!r}")
@@ -46,6 +66,14 @@ class ModelSpec(BaseModel):
         """The `provider:model` string recorded with results."""
         return self.provider if self.provider == "offline" else f"{self.provider}:{self.model}"
 
+    @property
+    def accepts_images(self) -> bool:
+        """Whether frames may be sent to this model."""
+        if self.vision is not None:
+            return self.vision
+        prefixes = VISION_MODELS.get(self.provider, ())
+        return self.model.startswith(prefixes)
+
 
 def default_spec(env: Mapping[str, str] = os.environ) -> tuple[ModelSpec, str]:
     """Choose a provider from the keys present, with the one-line notice to show."""
@@ -55,8 +83,8 @@ def default_spec(env: Mapping[str, str] = os.environ) -> tuple[ModelSpec, str]:
         )
         return spec, "models: OPENAI_API_KEY is set, using openai:gpt-4o-mini"
     if env.get("ANTHROPIC_API_KEY"):
-        spec = ModelSpec(provider="anthropic", model="claude-sonnet-4-5")
-        return spec, "models: ANTHROPIC_API_KEY is set, using anthropic:claude-sonnet-4-5"
+        spec = ModelSpec(provider="anthropic", model="claude-sonnet-4-6")
+        return spec, "models: ANTHROPIC_API_KEY is set, using anthropic:claude-sonnet-4-6"
     notice = (
         "models: no provider configured (no OPENAI_API_KEY or ANTHROPIC_API_KEY); "
         "using the offline model, a deterministic template engine, not an LLM"
@@ -89,6 +117,12 @@ class ModelFactory:
             return type(model).__name__
         return self.spec(role).label
 
+    def accepts_images(self, role: Role) -> bool:
+        """Whether `role`'s model reads images (an injected model only when its spec says so)."""
+        if role in self._models and role not in self._specs:
+            return False
+        return self.spec(role).accepts_images
+
     def with_model(self, role: Role, model: BaseChatModel) -> ModelFactory:
         """A copy of this factory with `role` served by `model`."""
         return ModelFactory(
@@ -111,12 +145,18 @@ def build_model(spec: ModelSpec) -> BaseChatModel:
     if spec.provider == "openai":
         from langchain_openai import ChatOpenAI
 
+        base_url = spec.base_url or os.environ.get("OPENAI_BASE_URL")
+        # A local OpenAI-compatible server needs no key, but the SDK insists on one.
+        key = os.environ.get("OPENAI_API_KEY") or ("not-needed" if base_url else None)
         return ChatOpenAI(
             model=spec.model,
+            api_key=key,  # type: ignore[arg-type]
             temperature=spec.temperature,
             max_completion_tokens=spec.max_tokens,
-            base_url=spec.base_url or os.environ.get("OPENAI_BASE_URL"),
-            timeout=120,
+            base_url=base_url,
+            timeout=spec.timeout_s,
+            max_retries=spec.max_retries,
+            stream_usage=True,
         )
     from langchain_anthropic import ChatAnthropic
 
@@ -124,6 +164,7 @@ def build_model(spec: ModelSpec) -> BaseChatModel:
         model=spec.model,
         temperature=spec.temperature,
         max_tokens=spec.max_tokens,
-        base_url=spec.base_url,
-        timeout=120,
+        base_url=spec.base_url or os.environ.get("ANTHROPIC_BASE_URL"),
+        timeout=spec.timeout_s,
+        max_retries=spec.max_retries,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from langchain_core.language_models import BaseChatModel
 
+from agents.calls import ask_structured
 from agents.schemas import VideoPlan
 from prompts import load_prompt
 
@@ -27,8 +28,7 @@ async def plan_video(
         style=style,
         target_duration=f"{target_duration:g}",
     )
-    plan = await model.with_structured_output(VideoPlan).ainvoke(messages)
-    assert isinstance(plan, VideoPlan)
+    plan = await ask_structured(model, messages, VideoPlan)
     if scene_count and len(plan.scenes) != scene_count:
         raise ValueError(f"the planner made {len(plan.scenes)} scenes, {scene_count} were asked")
     scenes = [scene.model_copy(update={"number": i}) for i, scene in enumerate(plan.scenes, 1)]

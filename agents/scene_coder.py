@@ -9,6 +9,7 @@ from typing import Literal
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel
 
+from agents.calls import TruncatedAnswer, ask_code
 from agents.schemas import ScenePlan
 from prompts import load_prompt
 
@@ -68,5 +69,8 @@ def extract_code(answer: str) -> str:
 async def write_scene_code(model: BaseChatModel, request: CoderRequest) -> str:
     """One coder call: render the mode's prompt, ask, pull the code out of the answer."""
     messages = load_prompt("scene_coder").render(request.mode, **request.prompt_values())
-    answer = await model.ainvoke(messages)
-    return extract_code(answer.text)
+    try:
+        answer = await ask_code(model, messages)
+    except TruncatedAnswer as exc:
+        raise NoCodeError(str(exc)) from None
+    return extract_code(answer)

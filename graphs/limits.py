@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agents.usage import Budget
 from tools.render.models import RenderSettings
 
 __all__ = ["Limits"]
@@ -17,3 +18,4 @@ class Limits(BaseModel):
     max_retries: int = Field(default=2, ge=0, le=10)
     max_fix_rounds: int = Field(default=1, ge=0, le=5)
     render: RenderSettings = Field(default_factory=RenderSettings)
+    budget: Budget = Field(default_factory=Budget)

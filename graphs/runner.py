@@ -9,8 +9,10 @@ from typing import Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import StateGraph
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from agents.calls import ProviderError
+from agents.usage import UsageMeter, UsageReport
 from graphs.context import VideoContext
 from graphs.errors import JobError, NotFound
 from graphs.events import ProgressEvent
@@ -48,6 +50,7 @@ class SceneSummary(BaseModel):
     fallback_reason: str | None
     layout_issues: int
     attempts: int
+    repairs: list[str] = Field(default_factory=list)
 
 
 class JobSummary(BaseModel):
@@ -62,6 +65,9 @@ class JobSummary(BaseModel):
     subtitles: Path | None
     duration: float
     scenes: list[SceneSummary]
+    usage: UsageReport | None = Field(
+        default=None, description="Model calls, tokens and estimated cost of the job."
+    )
 
 
 def project_summary(
@@ -93,6 +99,7 @@ def project_summary(
                 fallback_reason=version.fallback_reason,
                 layout_issues=len((version.layout_report or {}).get("issues", [])),
                 attempts=version.attempts,
+                repairs=[str(repair) for repair in version.repairs],
             )
         )
     return JobSummary(
@@ -144,9 +151,11 @@ async def execute_job(
     if store.transition_job(job.id, ACTIVE, status="running", error=None) is None:
         raise JobError(f"job {job.id} is no longer queued or running")
     app = (graph or build_video_graph()).compile(checkpointer=checkpointer)
+    meter = UsageMeter(ctx.limits.budget)
     config: dict[str, Any] = {
         "configurable": {"thread_id": job.id},
         "recursion_limit": RECURSION_LIMIT,
+        "callbacks": [meter],
     }
     start = (
         None
@@ -179,11 +188,13 @@ async def execute_job(
         touched = {request.scene_number} if isinstance(request, EditRequest) else None
         summary = project_summary(store, job.project_id, touched=touched)
     except BaseException as exc:
-        message = str(exc) if isinstance(exc, JobError) else f"{type(exc).__name__}: {exc}"
+        clear = isinstance(exc, JobError | ProviderError)
+        message = str(exc) if clear else f"{type(exc).__name__}: {exc}"
         status: JobStatus = "failed" if isinstance(exc, Exception) else "cancelled"
-        store.transition_job(job.id, ACTIVE, status=status, error=message)
+        usage = {"usage": meter.report().model_dump(mode="json")}
+        store.transition_job(job.id, ACTIVE, status=status, error=message, result=usage)
         raise
-    summary = summary.model_copy(update={"job_id": job.id})
+    summary = summary.model_copy(update={"job_id": job.id, "usage": meter.report()})
     store.transition_job(
         job.id,
         RUNNING,

@@ -22,9 +22,12 @@ from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from agents.models import ModelFactory, default_spec
+from agents.calls import ProviderError
+from agents.config import ConfigError, ModelConfig, load_model_config
+from evals.cli import eval_app
 from graphs.context import VideoContext
 from graphs.errors import JobError, NotFound
+from graphs.limits import Limits
 from graphs.requests import EditRequest, GenerateRequest, JobRequest, JobSpec
 from graphs.runner import JobSummary, execute_job, project_summary, submit_job
 from server.client import DEFAULT_URL, call_server, watch_job
@@ -51,6 +54,17 @@ DataDir = Annotated[
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+ConfigFile = Annotated[
+    Path | None,
+    typer.Option("--config", help="TOML file of models and budget (see agents/config.py)."),
+]
+ModelFlag = Annotated[str | None, typer.Option(help="provider:model for every agent.")]
+PlannerFlag = Annotated[str | None, typer.Option(help="provider:model of the planner.")]
+CoderFlag = Annotated[str | None, typer.Option(help="provider:model of the scene coder.")]
+FixerFlag = Annotated[str | None, typer.Option(help="provider:model of the visual fixer.")]
+MaxCalls = Annotated[int | None, typer.Option(help="Budget: model calls per job.", min=0)]
+MaxTokens = Annotated[int | None, typer.Option(help="Budget: tokens per job.", min=0)]
+MaxCost = Annotated[float | None, typer.Option(help="Budget: estimated USD per job.", min=0)]
 
 
 class UserError(Exception):
@@ -75,9 +89,9 @@ def _errors() -> Iterator[None]:
         yield
     except ValidationError as exc:
         _fail(_validation_line(exc), 2)
-    except (UserError, NotFound, StoreError) as exc:
+    except (UserError, NotFound, StoreError, ConfigError) as exc:
         _fail(str(exc), 2)
-    except JobError as exc:
+    except (JobError, ProviderError) as exc:
         _fail(str(exc), 1)
 
 
@@ -111,15 +125,34 @@ def _print_summary(summary: JobSummary, as_json: bool) -> None:
             str(scene.attempts),
         )
     stderr.print(table)
+    if summary.usage is not None:
+        total = summary.usage.total
+        stderr.print(
+            f"models: {total.calls} calls, {total.tokens} tokens, est. ${total.cost_usd:.4f}",
+            highlight=False,
+        )
     Console().print(f"video: {summary.video}", highlight=False, soft_wrap=True)
 
 
-def _run(request: JobRequest, data_dir: Path | None, as_json: bool) -> None:
-    spec, notice = default_spec()
+def _model_config(
+    config: Path | None,
+    flags: dict[str, str | None],
+    budget: dict[str, int | float | None],
+) -> ModelConfig:
+    """Models and budget from the config file, the environment and these flags."""
+    loaded = load_model_config(config, flags=flags)
+    caps = {name: value for name, value in budget.items() if value is not None}
+    return loaded.model_copy(update={"budget": loaded.budget.model_copy(update=caps)})
+
+
+def _run(request: JobRequest, data_dir: Path | None, as_json: bool, models: ModelConfig) -> None:
     with _open_store(data_dir) as store:
-        ctx = VideoContext(models=ModelFactory(default=spec), store=store)
-        job = submit_job(store, JobSpec(request=request, limits=ctx.limits))
-        stderr.print(notice, style="dim", highlight=False)
+        ctx = VideoContext(
+            models=models.factory(), store=store, limits=Limits(budget=models.budget)
+        )
+        job = submit_job(store, JobSpec(request=request, models=models.roles, limits=ctx.limits))
+        if models.notice:
+            stderr.print(models.notice, style="dim", highlight=False)
         with ProgressView(stderr) as view:
             summary = asyncio.run(execute_job(job, ctx, on_event=view.on_event))
     _print_summary(summary, as_json)
@@ -134,6 +167,14 @@ def generate(
     no_fallback: Annotated[
         bool, typer.Option("--no-fallback", help="Fail instead of using a title card.")
     ] = False,
+    config: ConfigFile = None,
+    model: ModelFlag = None,
+    planner: PlannerFlag = None,
+    coder: CoderFlag = None,
+    fixer: FixerFlag = None,
+    max_calls: MaxCalls = None,
+    max_tokens: MaxTokens = None,
+    max_cost: MaxCost = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -146,7 +187,12 @@ def generate(
             style=style,
             fallback=not no_fallback,
         )
-        _run(request, data_dir, as_json)
+        models = _model_config(
+            config,
+            {"default": model, "planner": planner, "coder": coder, "fixer": fixer},
+            {"max_calls": max_calls, "max_tokens": max_tokens, "max_cost_usd": max_cost},
+        )
+        _run(request, data_dir, as_json, models)
 
 
 @app.command()
@@ -154,6 +200,13 @@ def edit(
     project_id: Annotated[str, typer.Argument(help="The project to change.")],
     scene_number: Annotated[int, typer.Argument(help="Which scene (1-based).")],
     edit_prompt: Annotated[str, typer.Argument(help="What to change, in words.")],
+    config: ConfigFile = None,
+    model: ModelFlag = None,
+    coder: CoderFlag = None,
+    fixer: FixerFlag = None,
+    max_calls: MaxCalls = None,
+    max_tokens: MaxTokens = None,
+    max_cost: MaxCost = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -162,7 +215,12 @@ def edit(
         request = EditRequest(
             project_id=project_id, scene_number=scene_number, edit_prompt=edit_prompt
         )
-        _run(request, data_dir, as_json)
+        models = _model_config(
+            config,
+            {"default": model, "coder": coder, "fixer": fixer},
+            {"max_calls": max_calls, "max_tokens": max_tokens, "max_cost_usd": max_cost},
+        )
+        _run(request, data_dir, as_json, models)
 
 
 @app.command()
@@ -318,6 +376,7 @@ def doctor(data_dir: DataDir = None, as_json: AsJson = False) -> None:
 
 keys = typer.Typer(help="API keys of the server.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
+app.add_typer(eval_app, name="eval")
 
 
 @keys.command("create")

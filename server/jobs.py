@@ -15,7 +15,9 @@ from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
-from agents.models import ModelFactory, default_spec
+from agents.config import load_model_config
+from agents.models import ModelFactory
+from agents.usage import Budget, UsageReport
 from graphs.context import VideoContext
 from graphs.errors import JobError
 from graphs.events import ProgressEvent
@@ -92,6 +94,7 @@ class JobManager:
         self._background: set[asyncio.Task[Any]] = set()
         self._lock = asyncio.Lock()
         self._stopping = False
+        self._models = load_model_config()
 
     async def submit(
         self, spec: JobSpec, *, owner: str | None, idempotency_key: str | None
@@ -213,9 +216,16 @@ class JobManager:
                 self._finish(final)
 
     def _context(self, spec: JobSpec) -> VideoContext:
-        models = ModelFactory(spec.models, default=default_spec()[0])
+        """The request's models and budget over the server's configured ones."""
+        config = self._models
+        models = ModelFactory({**config.roles, **spec.models}, default=config.default)
+        caps = {
+            **config.budget.model_dump(exclude_none=True),
+            **spec.limits.budget.model_dump(exclude_none=True),
+        }
+        limits = spec.limits.model_copy(update={"budget": Budget(**caps)})
         return VideoContext(
-            models=models, store=self.store, limits=spec.limits, render_slots=self._render_slots
+            models=models, store=self.store, limits=limits, render_slots=self._render_slots
         )
 
     def _on_event(self, job_id: str, event: ProgressEvent, fraction: float) -> None:
@@ -240,6 +250,8 @@ class JobManager:
 
     def _finish(self, job: JobRecord) -> None:
         """Publish the terminal event and send the webhook, once per job end."""
+        if job.result and job.result.get("usage"):
+            self.metrics.model_usage(UsageReport.model_validate(job.result["usage"]))
         self.events.publish(
             job.id, {"type": job.status, "job_id": job.id, "error": job.error, "result": job.result}
         )

@@ -24,6 +24,8 @@ from prometheus_client import (
     generate_latest,
 )
 
+from agents.usage import UsageReport
+
 __all__ = ["Metrics", "RenderOutcome"]
 
 RenderOutcome = Literal["rendered", "cached", "failed"]
@@ -59,11 +61,15 @@ class Metrics:
         self._fallbacks = self._counter("fallbacks", "Fallbacks taken, by reason class.", "reason")
         self._queue_depth = self._gauge("queue_depth", "Jobs waiting in the queue.")
         self._running = self._gauge("running_jobs", "Jobs being worked on.")
+        self._model_calls = self._counter("model_calls", "Model calls, by agent role.", "role")
         self._tokens = self._counter(
             "model_tokens",
-            "Model tokens, by agent role and direction (input, output).",
+            "Model tokens, by agent role and direction (input, output, cache_read).",
             "role",
             "direction",
+        )
+        self._cost = self._counter(
+            "model_cost_usd", "Estimated model cost in USD, by agent role.", "role"
         )
         self._http = self._counter(
             "http_requests",
@@ -125,10 +131,14 @@ class Metrics:
         self._queue_depth.set(depth)
         self._running.set(running)
 
-    def tokens(self, role: str, input_tokens: int, output_tokens: int) -> None:
-        """Tokens one model call of agent ``role`` consumed and produced."""
-        self._tokens.labels(role=role, direction="input").inc(input_tokens)
-        self._tokens.labels(role=role, direction="output").inc(output_tokens)
+    def model_usage(self, usage: UsageReport) -> None:
+        """A finished job's model calls, tokens and cost, by agent role."""
+        for role, totals in usage.by_agent.items():
+            self._model_calls.labels(role=role).inc(totals.calls)
+            self._tokens.labels(role=role, direction="input").inc(totals.input_tokens)
+            self._tokens.labels(role=role, direction="output").inc(totals.output_tokens)
+            self._tokens.labels(role=role, direction="cache_read").inc(totals.cache_read_tokens)
+            self._cost.labels(role=role).inc(totals.cost_usd)
 
     def http(self, route: str, method: str, status: int, seconds: float) -> None:
         """One HTTP request answered; ``route`` is the route template, not the raw path."""

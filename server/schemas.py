@@ -8,6 +8,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
 from agents.models import ModelSpec, Role
+from agents.usage import Budget, UsageReport
 from graphs.requests import MAX_PROMPT_CHARS, MAX_SCENES
 from server.webhooks import CallbackUrl
 from tools.render.models import Quality
@@ -122,6 +123,23 @@ class RenderOptions(BaseModel):
     )
 
 
+class BudgetOptions(BaseModel):
+    """Caps on one job's model use; at a cap, failing scenes take the fallback."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_calls: Annotated[int, Field(ge=0, le=10_000), BeforeValidator(_json_number)] | None = None
+    max_tokens: (
+        Annotated[int, Field(ge=0, le=100_000_000), BeforeValidator(_json_number)] | None
+    ) = None
+    max_cost_usd: Annotated[float, Field(ge=0, le=10_000), BeforeValidator(_json_number)] | None = (
+        None
+    )
+
+    def budget(self) -> Budget:
+        return Budget(**self.model_dump())
+
+
 class GenerateBody(BaseModel):
     """POST /api/v1/generate."""
 
@@ -135,6 +153,7 @@ class GenerateBody(BaseModel):
     callback_url: CallbackUrl | None = None
     models: ModelSettings = Field(default_factory=ModelSettings)
     render: RenderOptions = Field(default_factory=RenderOptions)
+    budget: BudgetOptions = Field(default_factory=BudgetOptions)
 
 
 class EditSceneBody(BaseModel):
@@ -157,6 +176,7 @@ class EditSceneBody(BaseModel):
     callback_url: CallbackUrl | None = None
     models: ModelSettings = Field(default_factory=ModelSettings)
     render: RenderOptions = Field(default_factory=RenderOptions)
+    budget: BudgetOptions = Field(default_factory=BudgetOptions)
 
     @model_validator(mode="after")
     def _names_a_scene(self) -> Self:
@@ -209,6 +229,9 @@ class JobPublic(BaseModel):
     updated_at: datetime
     error: str | None
     estimated_completion: datetime | None
+    usage: UsageReport | None = Field(
+        default=None, description="Model use of a finished job (failed ones too)."
+    )
 
 
 class Page(BaseModel):
@@ -239,6 +262,7 @@ class SceneResult(BaseModel):
     fallback_reason: str | None
     layout_issues: int
     attempts: int
+    repairs: list[str] = Field(description="Repairs made without a model, one line each.")
 
 
 class JobResult(BaseModel):
@@ -251,7 +275,7 @@ class JobResult(BaseModel):
     thumbnail_url: str
     duration: float
     scenes: list[SceneResult]
-    usage: dict[str, int]
+    usage: UsageReport = Field(description="Model calls, tokens and estimated cost.")
 
 
 class SceneVersionPublic(BaseModel):
@@ -265,6 +289,7 @@ class SceneVersionPublic(BaseModel):
     fallback_used: bool
     fallback_reason: str | None
     layout_issues: int
+    repairs: list[str] = Field(description="Repairs made without a model, one line each.")
     source_url: str
     video_url: str
     thumbnail_url: str | None

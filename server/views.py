@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from agents.usage import UsageReport
 from server.jobs import LiveJob
 from server.schemas import (
     JobPublic,
@@ -36,7 +37,7 @@ def job_public(job: JobRecord, live: LiveJob | None) -> JobPublic:
     if not scenes and job.result:
         scenes = [
             SceneProgress(number=s["number"], status=s["status"], attempts=s["attempts"])
-            for s in job.result["scenes"]
+            for s in job.result.get("scenes", [])
         ]
     eta = None
     if live is not None and 0 < job.progress < 1:
@@ -55,6 +56,9 @@ def job_public(job: JobRecord, live: LiveJob | None) -> JobPublic:
         updated_at=job.updated_at,
         error=job.error,
         estimated_completion=eta,
+        usage=UsageReport.model_validate(job.result["usage"])
+        if job.result and job.result.get("usage")
+        else None,
     )
 
 
@@ -79,6 +83,7 @@ def job_result(job: JobRecord, project: ProjectRecord) -> JobResult:
                 fallback_reason=stored.fallback_reason,
                 layout_issues=scene["layout_issues"],
                 attempts=stored.attempts,
+                repairs=[str(repair) for repair in stored.repairs],
             )
         )
     version = job.result["version"]
@@ -91,7 +96,7 @@ def job_result(job: JobRecord, project: ProjectRecord) -> JobResult:
         thumbnail_url=f"{API}/projects/{project.id}/thumbnail?version={version}",
         duration=job.result["duration"],
         scenes=scenes,
-        usage={},
+        usage=UsageReport.model_validate(job.result.get("usage") or {}),
     )
 
 
@@ -106,6 +111,7 @@ def _scene_version(project_id: str, number: int, v: SceneVersionRecord) -> Scene
         fallback_used=v.fallback_used,
         fallback_reason=v.fallback_reason,
         layout_issues=len((v.layout_report or {}).get("issues", [])),
+        repairs=[str(repair) for repair in v.repairs],
         source_url=f"{base}/source",
         video_url=f"{base}/video",
         thumbnail_url=f"{base}/thumbnail" if v.last_frame else None,

@@ -15,6 +15,8 @@ from graphs.limits import Limits
 from tests.scripted_model import ScriptedChatModel
 from tools.store import Store
 
+pytest_plugins = ["tests.fakes.fixtures"]
+
 OFFLINE = ModelSpec(provider="offline")
 
 GOOD_SCENE = """from manim import *

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from agents.usage import UsageReport, UsageTotals
 from server.metrics import Metrics
 
 Scrape = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -36,8 +37,11 @@ def test_events_appear_with_their_labels_and_values() -> None:
     metrics.fix_round()
     metrics.fallback("RenderTimeout")
     metrics.set_queue(depth=7, running=2)
-    metrics.tokens("planner", input_tokens=1200, output_tokens=300)
-    metrics.tokens("planner", input_tokens=800, output_tokens=100)
+    for input_tokens, output_tokens in ((1200, 300), (800, 100)):
+        call = UsageTotals(
+            calls=1, input_tokens=input_tokens, output_tokens=output_tokens, cost_usd=0.01
+        )
+        metrics.model_usage(UsageReport(by_agent={"planner": call}, total=call))
     metrics.http("/jobs/{job_id}", "GET", 200, 0.02)
     metrics.http("/jobs/{job_id}", "GET", 404, 0.003)
 
@@ -58,6 +62,8 @@ def test_events_appear_with_their_labels_and_values() -> None:
     assert value(scrape, "manimgraph_running_jobs") == 2
     assert value(scrape, "manimgraph_model_tokens_total", role="planner", direction="input") == 2000
     assert value(scrape, "manimgraph_model_tokens_total", role="planner", direction="output") == 400
+    assert value(scrape, "manimgraph_model_calls_total", role="planner") == 2
+    assert value(scrape, "manimgraph_model_cost_usd_total", role="planner") == 0.02
     http = {"route": "/jobs/{job_id}", "method": "GET"}
     assert value(scrape, "manimgraph_http_requests_total", status="200", **http) == 1
     assert value(scrape, "manimgraph_http_requests_total", status="404", **http) == 1

@@ -12,7 +12,13 @@ from graphs.requests import EditRequest, GenerateRequest, JobSpec
 from server.deps import Caller, CallerDep, ManagerDep, StoreDep
 from server.errors import ApiError, error_responses
 from server.jobs import JobManager, ProjectBusy, TooManyJobs
-from server.schemas import Accepted, EditSceneBody, GenerateBody, RenderOptions
+from server.schemas import (
+    Accepted,
+    BudgetOptions,
+    EditSceneBody,
+    GenerateBody,
+    RenderOptions,
+)
 from server.views import API
 from tools.render.models import RenderSettings
 from tools.store import JobRecord
@@ -43,11 +49,12 @@ def accepted(job: JobRecord) -> Accepted:
     )
 
 
-def _limits(options: RenderOptions) -> Limits:
+def _limits(options: RenderOptions, budget: BudgetOptions) -> Limits:
     return Limits(
         max_retries=options.max_retries,
         max_fix_rounds=options.max_fix_rounds,
         render=RenderSettings(timeout_s=options.max_scene_seconds),
+        budget=budget.budget(),
     )
 
 
@@ -90,7 +97,10 @@ async def generate(
         fallback=body.fallback,
     )
     spec = JobSpec(
-        request=request, models=models, limits=_limits(body.render), callback_url=body.callback_url
+        request=request,
+        models=models,
+        limits=_limits(body.render, body.budget),
+        callback_url=body.callback_url,
     )
     return await _submit(manager, spec, caller, idempotency_key)
 
@@ -123,6 +133,9 @@ async def edit_scene(
         raise ApiError(422, "invalid_model", str(exc)) from exc
     request = EditRequest(project_id=project.id, scene_number=number, edit_prompt=body.edit_prompt)
     spec = JobSpec(
-        request=request, models=models, limits=_limits(body.render), callback_url=body.callback_url
+        request=request,
+        models=models,
+        limits=_limits(body.render, body.budget),
+        callback_url=body.callback_url,
     )
     return await _submit(manager, spec, caller, idempotency_key)

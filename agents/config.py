@@ -1,0 +1,116 @@
+"""Model settings from a config file, the environment and command-line flags, merged.
+
+Later sources win: the TOML file (`--config`, else `$MANIMGRAPH_CONFIG`), then
+`MANIMGRAPH_MODEL` / `MANIMGRAPH_<ROLE>_MODEL`, then flags. Unset roles use the default,
+and with no default at all the provider follows the keys present (`default_spec`).
+
+    # manimgraph.toml
+    [models]
+    default = "openai:gpt-4o-mini"
+
+    [models.coder]
+    model = "anthropic:claude-sonnet-4-6"
+    temperature = 0.1
+    max_tokens = 8000
+
+    [budget]
+    max_cost_usd = 0.50
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agents.models import ROLES, ModelFactory, ModelSpec, Role, default_spec
+from agents.usage import Budget
+
+__all__ = ["ConfigError", "ModelConfig", "load_model_config"]
+
+
+class ConfigError(ValueError):
+    """The configuration is unreadable or invalid; the message names the place."""
+
+
+class ModelConfig(BaseModel):
+    """Which model serves each role, and the job budget, after merging every source."""
+
+    model_config = ConfigDict(frozen=True)
+
+    default: ModelSpec
+    roles: dict[Role, ModelSpec] = Field(default_factory=dict)
+    budget: Budget = Field(default_factory=Budget)
+    notice: str = Field(default="", description="How the default was chosen, for the user.")
+
+    def factory(self) -> ModelFactory:
+        return ModelFactory(self.roles, default=self.default)
+
+
+def load_model_config(
+    path: Path | None = None,
+    *,
+    flags: Mapping[Role | str, str | None] | None = None,
+    env: Mapping[str, str] = os.environ,
+) -> ModelConfig:
+    """Merge file, environment and flags (`{"default"|role: "provider:model"}`)."""
+    path = path or (Path(env["MANIMGRAPH_CONFIG"]) if env.get("MANIMGRAPH_CONFIG") else None)
+    data = _read(path) if path else {}
+    models: dict[str, Any] = dict(data.get("models", {}))
+    for name in ("default", *ROLES):
+        value = env.get(
+            f"MANIMGRAPH_{name.upper()}_MODEL" if name != "default" else "MANIMGRAPH_MODEL"
+        )
+        if value:
+            models[name] = _merged(models.get(name), value)
+    for name, value in (flags or {}).items():
+        if value:
+            models[name] = _merged(models.get(name), value)
+    where = str(path) if path else "the environment or flags"
+    try:
+        roles = {role: _spec(models[role]) for role in ROLES if role in models}
+        if "default" in models:
+            default, notice = _spec(models["default"]), ""
+        else:
+            default, notice = default_spec(env)
+        budget = Budget.model_validate(data.get("budget", {}))
+    except (ValidationError, ValueError, TypeError) as exc:
+        raise ConfigError(f"invalid model settings in {where}: {_first_line(exc)}") from None
+    return ModelConfig(default=default, roles=roles, budget=budget, notice=notice)
+
+
+def _merged(base: object, model: str) -> dict[str, Any]:
+    """A role's table with its `model` replaced, keeping its temperature and limits."""
+    table = dict(base) if isinstance(base, Mapping) else {}
+    return {**table, "model": model}
+
+
+def _spec(value: object) -> ModelSpec:
+    if isinstance(value, str):
+        return ModelSpec.parse(value)
+    if not isinstance(value, Mapping) or "model" not in value:
+        raise ValueError(f'expected "provider:model" or a table with `model`, got {value!r}')
+    options = {key: item for key, item in value.items() if key != "model"}
+    return ModelSpec.parse(str(value["model"]), **options)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+
+
+def _first_line(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        return f"{where}: {error['msg']}" if where else error["msg"]
+    return str(exc).splitlines()[0]

@@ -1,0 +1,203 @@
+"""Token usage, cost and budgets of a job's model calls, metered by one LangChain callback.
+
+The meter rides along in the graph's `callbacks`, so every chat model call of the job
+passes through it whichever agent, provider or custom node makes it: it counts calls and
+tokens per agent and per scene, prices them, and refuses a call once the job's budget is
+spent (`BudgetExhausted`), so a failing scene stops costing money.
+
+Example:
+    meter = UsageMeter(Budget(max_cost_usd=0.50), PriceTable.load())
+    await graph.ainvoke(state, {"callbacks": [meter]}, context=ctx)
+    meter.report().total.cost_usd
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+from uuid import UUID
+
+from langchain_core.callbacks import AsyncCallbackHandler
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatGeneration, LLMResult
+from pydantic import BaseModel, ConfigDict, Field
+
+from agents.prices import PriceTable, TokenCounts
+
+__all__ = [
+    "Budget",
+    "BudgetExhausted",
+    "UsageMeter",
+    "UsageReport",
+    "UsageTotals",
+    "scene_scope",
+]
+
+# LangGraph names each node in the run metadata; agents are known by their node.
+NODE_ROLES = {
+    "planner": "planner",
+    "scene_coder": "coder",
+    "visual_fixer": "fixer",
+    "assembler": "assembler",
+}
+_current_scene: ContextVar[int | None] = ContextVar("manimgraph_scene", default=None)
+
+
+class Budget(BaseModel):
+    """Caps on a job's model use; None means no cap."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_calls: int | None = Field(default=None, ge=0, description="Model calls per job.")
+    max_tokens: int | None = Field(default=None, ge=0, description="Input + output tokens.")
+    max_cost_usd: float | None = Field(default=None, ge=0, description="Estimated cost.")
+
+
+class BudgetExhausted(RuntimeError):
+    """The job's budget is spent: no further model call is made."""
+
+
+class UsageTotals(BaseModel):
+    """Summed usage of some calls."""
+
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+    seconds: float = Field(default=0.0, description="Wall time spent waiting for models.")
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def plus(self, other: UsageTotals) -> UsageTotals:
+        return UsageTotals(
+            calls=self.calls + other.calls,
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
+            cost_usd=self.cost_usd + other.cost_usd,
+            seconds=self.seconds + other.seconds,
+        )
+
+
+class UsageReport(BaseModel):
+    """A job's usage: by agent, by scene and in total."""
+
+    by_agent: dict[str, UsageTotals] = Field(default_factory=dict)
+    by_scene: dict[int, UsageTotals] = Field(default_factory=dict)
+    total: UsageTotals = Field(default_factory=UsageTotals)
+    budget_exhausted: bool = False
+
+
+@contextmanager
+def scene_scope(number: int) -> Iterator[None]:
+    """Attribute the model calls made inside the block to scene `number`."""
+    token = _current_scene.set(number)
+    try:
+        yield
+    finally:
+        _current_scene.reset(token)
+
+
+class UsageMeter(AsyncCallbackHandler):
+    """Counts and prices every chat model call of one job, and enforces its budget."""
+
+    raise_error = True  # a BudgetExhausted raised at the start of a call aborts the call
+
+    def __init__(self, budget: Budget | None = None, prices: PriceTable | None = None) -> None:
+        self.budget = budget or Budget()
+        self.prices = prices or PriceTable.load()
+        self._report = UsageReport()
+        self._started: dict[UUID, tuple[float, str, int | None]] = {}
+
+    def report(self) -> UsageReport:
+        """A copy of the usage so far."""
+        return self._report.model_copy(deep=True)
+
+    def scene_usage(self, number: int) -> UsageTotals:
+        return self._report.by_scene.get(number, UsageTotals())
+
+    def exhausted(self) -> str | None:
+        """Which cap is reached, or None while calls may still be made."""
+        total, budget = self._report.total, self.budget
+        if budget.max_calls is not None and total.calls >= budget.max_calls:
+            return f"{total.calls} of {budget.max_calls} model calls made"
+        if budget.max_tokens is not None and total.tokens >= budget.max_tokens:
+            return f"{total.tokens} of {budget.max_tokens} tokens used"
+        if budget.max_cost_usd is not None and total.cost_usd >= budget.max_cost_usd:
+            return f"${total.cost_usd:.4f} of ${budget.max_cost_usd:.4f} spent"
+        return None
+
+    async def on_chat_model_start(
+        self,
+        serialized: dict[str, Any],
+        messages: list[list[BaseMessage]],
+        *,
+        run_id: UUID,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        reason = self.exhausted()
+        if reason is not None:
+            self._report.budget_exhausted = True
+            raise BudgetExhausted(f"the job's model budget is spent ({reason})")
+        node = str((metadata or {}).get("langgraph_node", ""))
+        model = str((metadata or {}).get("ls_model_name") or serialized.get("name") or "")
+        role = NODE_ROLES.get(node, node or "other")
+        self._started[run_id] = (time.monotonic(), f"{role}\x00{model}", _current_scene.get())
+
+    async def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        self._finish(run_id, _counts(response))
+
+    async def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._finish(run_id, TokenCounts())
+
+    def _finish(self, run_id: UUID, counts: TokenCounts) -> None:
+        started = self._started.pop(run_id, None)
+        if started is None:
+            return
+        began, key, scene = started
+        role, model = key.split("\x00")
+        call = UsageTotals(
+            calls=1,
+            input_tokens=counts.input,
+            output_tokens=counts.output,
+            cache_read_tokens=counts.cache_read,
+            cache_write_tokens=counts.cache_write,
+            cost_usd=self.prices.cost(model, counts),
+            seconds=time.monotonic() - began,
+        )
+        report = self._report
+        report.total = report.total.plus(call)
+        report.by_agent[role] = report.by_agent.get(role, UsageTotals()).plus(call)
+        if scene is not None:
+            report.by_scene[scene] = report.by_scene.get(scene, UsageTotals()).plus(call)
+
+
+def _counts(response: LLMResult) -> TokenCounts:
+    """Tokens of a call from the message's `usage_metadata` (same shape for every provider)."""
+    for generations in response.generations:
+        for generation in generations:
+            if not isinstance(generation, ChatGeneration):
+                continue
+            usage = getattr(generation.message, "usage_metadata", None)
+            if usage:
+                details: dict[str, int] = dict(usage.get("input_token_details") or {})
+                # Anthropic's cache writes may arrive split by lifetime (ephemeral_5m_...).
+                writes = details.get("cache_creation") or sum(
+                    count for key, count in details.items() if key.startswith("ephemeral_")
+                )
+                return TokenCounts(
+                    input=usage.get("input_tokens", 0),
+                    output=usage.get("output_tokens", 0),
+                    cache_read=details.get("cache_read", 0) or 0,
+                    cache_write=writes,
+                )
+    return TokenCounts()
