@@ -15,7 +15,7 @@ from agents.offline.model import OfflineChatModel
 from agents.schemas import FixReview, VideoDescription, VideoPlan
 from tests.fakes import RecordedRequest, Reply
 
-__all__ = ["offline_reply"]
+__all__ = ["offline_reply", "structured_name"]
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     schema.__name__: schema for schema in (VideoPlan, FixReview, VideoDescription)
@@ -27,9 +27,18 @@ def offline_reply(request: RecordedRequest) -> Reply:
     chat = request.chat
     assert chat is not None
     prompt = [HumanMessage(chat.last_user_text)]
-    schema = chat.schema or {}
-    name = chat.forced_tool or (chat.tools[0] if chat.tools else None) or schema.get("title")
+    name = structured_name(request)
     model = OfflineChatModel()
     if name is not None:
         return Reply.structured(model.with_structured_output(SCHEMAS[str(name)]).invoke(prompt))
     return Reply.text(model.invoke(prompt).text)
+
+
+def structured_name(request: RecordedRequest) -> str | None:
+    """The schema a request asks for (by tool or by JSON schema), or None for free text."""
+    chat = request.chat
+    if chat is None:
+        return None
+    schema = chat.schema or {}
+    name = chat.forced_tool or (chat.tools[0] if chat.tools else None) or schema.get("title")
+    return None if name is None else str(name)

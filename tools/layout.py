@@ -123,12 +123,14 @@ class LayoutTracker:
     def __init__(self, scene: Scene) -> None:
         self._scene = scene
         self._animations = 0
+        self._ends: list[float] = []
         self._seen: dict[tuple[Any, ...], _Seen] = {}
 
     def observe(self) -> None:
         """Inspect the scene as it stands after the animation just played."""
         index = self._animations
         self._animations += 1
+        self._ends.append(round(float(self._scene.time), 3))
         for finding in _inspect(self._scene):
             seen = self._seen.get(finding.key)
             if seen is None:
@@ -152,7 +154,7 @@ class LayoutTracker:
             )
             for seen in sorted(self._seen.values(), key=lambda s: (s.first, s.finding.kind))
         ]
-        return LayoutReport(animations=self._animations, issues=issues)
+        return LayoutReport(animations=self._animations, issues=issues, ends=self._ends)
 
 
 def track_layout(scene: Scene) -> LayoutTracker:

@@ -32,3 +32,15 @@ class LayoutReport(BaseModel):
 
     animations: int = Field(ge=0, description="Number of play()/wait() calls observed.")
     issues: list[LayoutIssue] = Field(default_factory=list)
+    ends: list[float] = Field(
+        default_factory=list, description="Scene time (s) at the end of each animation."
+    )
+
+    def frame_times(self, limit: int) -> list[float]:
+        """When to look at the video: after the animations where issues first appear.
+
+        At most `limit` times, earliest first; the caller adds the last frame itself.
+        """
+        firsts = sorted({issue.first_animation for issue in self.issues})
+        times = [self.ends[i] for i in firsts if i < len(self.ends)]
+        return times[:limit]

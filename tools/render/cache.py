@@ -22,7 +22,7 @@ from tools.store import CachedRender, Store
 
 __all__ = ["RenderedScene", "cache_key", "render_cached"]
 
-HARNESS_VERSION = "1"
+HARNESS_VERSION = "2"
 
 
 class RenderedScene(BaseModel):
