@@ -56,12 +56,13 @@ async def render(
     code: str,
     mode: Literal["validate", "render"] = "render",
     scene_name: str | None = None,
+    warm: bool = True,
     **settings: Any,
 ) -> RenderResult:
     workdir = tmp_path / "work"
     workdir.mkdir(parents=True)
     return await render_scene(
-        code, workdir, RenderSettings(**settings), mode=mode, scene_name=scene_name
+        code, workdir, RenderSettings(**settings), mode=mode, scene_name=scene_name, warm=warm
     )
 
 
@@ -174,7 +175,7 @@ async def test_missing_latex_is_an_environment_error(tmp_path: Path) -> None:
 @pytest.mark.slow
 async def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     started = time.monotonic()
-    result = await render(tmp_path, HANGING_SCENE, timeout_s=4)
+    result = await render(tmp_path, HANGING_SCENE, timeout_s=4, warm=False)
 
     assert result.error is not None and result.error.kind == "timeout"
     assert time.monotonic() - started < 12
@@ -183,7 +184,7 @@ async def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 async def test_cancelling_the_task_kills_the_render_within_2_s(tmp_path: Path) -> None:
-    task = asyncio.create_task(render(tmp_path, HANGING_SCENE, timeout_s=120))
+    task = asyncio.create_task(render(tmp_path, HANGING_SCENE, timeout_s=120, warm=False))
     started = tmp_path / "work" / "started.txt"
     deadline = time.monotonic() + 30
     while not started.exists():

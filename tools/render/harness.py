@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from tools.layout_models import LayoutReport
 
-__all__ = ["main"]
+__all__ = ["main", "run_scene_file"]
 
 MANIM_QUALITY = {"low": "low_quality", "medium": "medium_quality", "high": "high_quality"}
 LAST_FRAME_NAME = "last_frame.png"
@@ -52,18 +52,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     workdir = Path.cwd()
     result_file = args.result.resolve()  # before the scene can chdir
-    result = _run(args.code.resolve(), workdir, args.quality, args.mode, args.scene)
+    result = run_scene_file(args.code.resolve(), workdir, args.quality, args.mode, args.scene)
     result_file.write_text(result.model_dump_json(indent=1), encoding="utf-8")
     return 0
 
 
-def _run(
+def run_scene_file(
     scene_file: Path,
     workdir: Path,
     quality: str,
     mode: Literal["validate", "render"],
     scene_name: str | None,
 ) -> RenderResult:
+    """Validate (and maybe render) the scene in `scene_file`; outputs go below `workdir`."""
     try:
         _configure_manim(scene_file, workdir, quality)
     except Exception as exc:

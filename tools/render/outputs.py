@@ -3,19 +3,68 @@
 The work directory is writable by the scene, so any path in it may be a symlink to a
 secret, a hard link to a host file, a FIFO, or a flood. Outputs are accepted only as
 regular, singly-linked files reached without following a symlink, and the video only
-when ffprobe reads it as a video.
+when it is an MP4 file that ffprobe reads as a video. ffprobe runs outside the sandbox and
+picks its demuxer by content, so the file must start as an MP4 before ffprobe sees it: an
+HLS playlist or an ffconcat list named `.mp4` would have it open other files (a FIFO
+stalls it for good).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from tools.media import MediaError, probe
+from tools.render.models import RenderError, RenderSettings
 
-__all__ = ["UnsafeOutput", "WorkdirUsage", "checked_file", "checked_video", "workdir_usage"]
+__all__ = [
+    "DISK_POLL_S",
+    "OutputTail",
+    "UnsafeOutput",
+    "WorkdirUsage",
+    "checked_file",
+    "checked_video",
+    "disk_overflow",
+    "guard_disk",
+    "workdir_usage",
+]
+
+DISK_POLL_S = 0.5
+OUTPUT_HEAD_BYTES = 1024
+OUTPUT_TAIL_BYTES = 3072
+
+# An MP4 (ISO base media) file opens with its `ftyp` box: 4 bytes of size, then the type.
+MP4_FILE_TYPE = b"ftyp"
+MP4_HEAD_BYTES = 8
+
+
+class OutputTail:
+    """Keeps the first and last few KB of a stream, so a flood cannot fill memory."""
+
+    def __init__(self) -> None:
+        self._head = bytearray()
+        self._tail = bytearray()
+        self._dropped = 0
+
+    def feed(self, chunk: bytes) -> None:
+        room = OUTPUT_HEAD_BYTES - len(self._head)
+        if room > 0:
+            self._head += chunk[:room]
+            chunk = chunk[room:]
+        self._tail += chunk
+        excess = len(self._tail) - OUTPUT_TAIL_BYTES
+        if excess > 0:
+            del self._tail[:excess]
+            self._dropped += excess
+
+    def text(self) -> str:
+        gap = f"\n[... {self._dropped} bytes dropped ...]\n" if self._dropped else ""
+        return (
+            bytes(self._head).decode(errors="replace") + gap + self._tail.decode(errors="replace")
+        )
 
 
 class UnsafeOutput(ValueError):
@@ -80,8 +129,12 @@ def checked_file(workdir: Path, relative: Path | str, *, max_bytes: int) -> Path
 
 
 def checked_video(workdir: Path, relative: Path | str, *, max_bytes: int) -> tuple[Path, float]:
-    """A checked file that ffprobe reads as a video with a duration; returns the duration."""
+    """A checked MP4 file that ffprobe reads as a video with a duration; returns the duration."""
     path = checked_file(workdir, relative, max_bytes=max_bytes)
+    with path.open("rb") as video:
+        head = video.read(MP4_HEAD_BYTES)
+    if head[4:MP4_HEAD_BYTES] != MP4_FILE_TYPE:
+        raise UnsafeOutput(f"{relative} is not an MP4 file (it does not start with a ftyp box)")
     try:
         info = probe(path)
     except MediaError as exc:
@@ -89,3 +142,25 @@ def checked_video(workdir: Path, relative: Path | str, *, max_bytes: int) -> tup
     if info.video_codec is None or not info.duration:
         raise UnsafeOutput(f"{relative} holds no video stream")
     return path, info.duration
+
+
+async def guard_disk(workdir: Path, settings: RenderSettings) -> RenderError:
+    """Poll the directory until it passes its quota; return that `limit` error."""
+    while True:
+        await asyncio.sleep(DISK_POLL_S)
+        overflow = await asyncio.to_thread(disk_overflow, workdir, settings)
+        if overflow is not None:
+            return overflow
+
+
+def disk_overflow(workdir: Path, settings: RenderSettings) -> RenderError | None:
+    """A `limit` error when the work directory holds more than its quota."""
+    cap = settings.disk_mb * 2**20
+    usage = workdir_usage(workdir, stop_bytes=cap, stop_entries=settings.max_files)
+    if usage.bytes > cap:
+        message = f"The render's files passed the disk limit of {settings.disk_mb} MB."
+    elif usage.entries > settings.max_files:
+        message = f"The render created more than {settings.max_files} files (the file limit)."
+    else:
+        return None
+    return RenderError(kind="limit", type="DiskLimit", message=message)

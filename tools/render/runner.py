@@ -16,20 +16,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import math
 import os
-import resource
 import signal
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
 from tools.render.errors import error_from_exit, timeout_error
 from tools.render.models import RenderError, RenderResult, RenderSettings
-from tools.render.outputs import UnsafeOutput, checked_file, checked_video, workdir_usage
+from tools.render.outputs import (
+    OutputTail,
+    UnsafeOutput,
+    checked_file,
+    checked_video,
+    disk_overflow,
+    guard_disk,
+)
+from tools.render.rlimits import resource_limits
 from tools.render.sandbox import (
     STANDARD_PATH,
     Sandbox,
@@ -37,6 +41,7 @@ from tools.render.sandbox import (
     current_sandbox,
     tex_environment,
 )
+from tools.render.warm import WorkerFailed, current_pool
 
 __all__ = ["render_scene"]
 
@@ -51,43 +56,8 @@ BOOTSTRAP = (
     "from tools.render.harness import main; sys.exit(main())"
 )
 RESULT_MAX_BYTES = 2**20
-DISK_POLL_S = 0.5
-OUTPUT_HEAD_BYTES = 1024
-OUTPUT_TAIL_BYTES = 3072
 READ_CHUNK_BYTES = 65536
 EXIT_POLL_S = 0.05
-# The encoder runs in threads, so CPU time can outpace wall time; the CPU cap is a backstop
-# for a render that outlives its parent, the wall-clock timeout is the real budget.
-CPU_LIMIT_FACTOR = 2
-PR_SET_PDEATHSIG = 1
-RENDER_NICENESS = 10
-_LIBC = ctypes.CDLL(None, use_errno=True)
-
-
-class _OutputTail:
-    """Keeps the first and last few KB of a stream, so a flood cannot fill memory."""
-
-    def __init__(self) -> None:
-        self._head = bytearray()
-        self._tail = bytearray()
-        self._dropped = 0
-
-    def feed(self, chunk: bytes) -> None:
-        room = OUTPUT_HEAD_BYTES - len(self._head)
-        if room > 0:
-            self._head += chunk[:room]
-            chunk = chunk[room:]
-        self._tail += chunk
-        excess = len(self._tail) - OUTPUT_TAIL_BYTES
-        if excess > 0:
-            del self._tail[:excess]
-            self._dropped += excess
-
-    def text(self) -> str:
-        gap = f"\n[... {self._dropped} bytes dropped ...]\n" if self._dropped else ""
-        return (
-            bytes(self._head).decode(errors="replace") + gap + self._tail.decode(errors="replace")
-        )
 
 
 async def render_scene(
@@ -98,19 +68,51 @@ async def render_scene(
     mode: Literal["validate", "render"] = "render",
     scene_name: str | None = None,
     sandbox: Sandbox | None = None,
+    warm: bool = True,
 ) -> RenderResult:
     """Validate (and in `render` mode render) `code` inside the empty directory `workdir`.
 
     The caller owns `workdir`: it creates it fresh and empty for this render and deletes
     it afterwards. Paths in the result are absolute. Cancelling the awaiting task kills
-    the render's process tree.
+    the render's process tree. With `warm` (and the full sandbox) the render runs in a
+    warm worker that already holds Manim (`tools.render.warm`).
     """
     started = time.monotonic()
     sandbox = sandbox or current_sandbox()
     workdir = workdir.resolve()
-    (workdir / SCENE_FILE).write_text(code, encoding="utf-8")
     inside = sandbox.workdir_inside
-    if inside is None:
+    environment = _clean_environment(inside or workdir, settings, tmp=inside is not None)
+    pool = current_pool() if warm and sandbox is current_sandbox() else None
+    if pool is not None:
+        try:
+            result, log = await pool.render(
+                code, workdir, settings, environment, mode=mode, scene_name=scene_name
+            )
+        except WorkerFailed:
+            pass  # render cold: the answer is never worse than without a warm worker
+        except TimeoutError:
+            error = timeout_error(settings.timeout_s)
+            return RenderResult(ok=False, error=error, seconds=time.monotonic() - started)
+        else:
+            return _checked(result, workdir, log, time.monotonic() - started, settings)
+    return await _render_cold(
+        code, workdir, settings, sandbox, environment, mode, scene_name, started
+    )
+
+
+async def _render_cold(
+    code: str,
+    workdir: Path,
+    settings: RenderSettings,
+    sandbox: Sandbox,
+    environment: dict[str, str],
+    mode: Literal["validate", "render"],
+    scene_name: str | None,
+    started: float,
+) -> RenderResult:
+    """A fresh interpreter in a fresh sandbox for this one render."""
+    (workdir / SCENE_FILE).write_text(code, encoding="utf-8")
+    if sandbox.workdir_inside is None:
         (workdir / TMP_DIR).mkdir(exist_ok=True)
     command = [
         sys.executable,
@@ -133,17 +135,17 @@ async def render_scene(
         process = await asyncio.create_subprocess_exec(
             *wrapped.argv,
             cwd=workdir,
-            env=_clean_environment(inside or workdir, settings, tmp=inside is not None),
+            env=environment,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,
             pass_fds=wrapped.pass_fds,
-            preexec_fn=_resource_limits(settings, limit_processes="uid" in sandbox.status.active),
+            preexec_fn=resource_limits(settings, limit_processes="uid" in sandbox.status.active),
         )
     finally:
         wrapped.close()
-    output = _OutputTail()
+    output = OutputTail()
     try:
         flood = await asyncio.wait_for(
             _run_guarded(process, output, workdir, settings), timeout=settings.timeout_s
@@ -167,18 +169,18 @@ async def render_scene(
 
 async def _run_guarded(
     process: asyncio.subprocess.Process,
-    output: _OutputTail,
+    output: OutputTail,
     workdir: Path,
     settings: RenderSettings,
 ) -> RenderError | None:
     """Drain the render while watching its work directory; a flood kills it."""
     drain = asyncio.ensure_future(_drain(process, output))
-    guard = asyncio.ensure_future(_guard_disk(workdir, settings))
+    guard = asyncio.ensure_future(guard_disk(workdir, settings))
     try:
         done, _ = await asyncio.wait({drain, guard}, return_when=asyncio.FIRST_COMPLETED)
         if drain in done:
             drain.result()
-            return _disk_overflow(workdir, settings)
+            return disk_overflow(workdir, settings)
         await _kill_group(process)
         return guard.result()
     finally:
@@ -186,28 +188,7 @@ async def _run_guarded(
         guard.cancel()
 
 
-async def _guard_disk(workdir: Path, settings: RenderSettings) -> RenderError:
-    while True:
-        await asyncio.sleep(DISK_POLL_S)
-        overflow = await asyncio.to_thread(_disk_overflow, workdir, settings)
-        if overflow is not None:
-            return overflow
-
-
-def _disk_overflow(workdir: Path, settings: RenderSettings) -> RenderError | None:
-    """A `limit` error when the work directory holds more than its quota."""
-    cap = settings.disk_mb * 2**20
-    usage = workdir_usage(workdir, stop_bytes=cap, stop_entries=settings.max_files)
-    if usage.bytes > cap:
-        message = f"The render's files passed the disk limit of {settings.disk_mb} MB."
-    elif usage.entries > settings.max_files:
-        message = f"The render created more than {settings.max_files} files (the file limit)."
-    else:
-        return None
-    return RenderError(kind="limit", type="DiskLimit", message=message)
-
-
-async def _drain(process: asyncio.subprocess.Process, output: _OutputTail) -> None:
+async def _drain(process: asyncio.subprocess.Process, output: OutputTail) -> None:
     """Collect output until the harness exits; then end whatever it left running."""
     reader = asyncio.ensure_future(_read_into(process, output))
     try:
@@ -218,7 +199,7 @@ async def _drain(process: asyncio.subprocess.Process, output: _OutputTail) -> No
         reader.cancel()
 
 
-async def _read_into(process: asyncio.subprocess.Process, output: _OutputTail) -> None:
+async def _read_into(process: asyncio.subprocess.Process, output: OutputTail) -> None:
     assert process.stdout is not None
     while chunk := await process.stdout.read(READ_CHUNK_BYTES):
         output.feed(chunk)
@@ -250,13 +231,20 @@ def _signal_group(pgid: int) -> None:
 def _read_result(
     workdir: Path, returncode: int | None, log: str, seconds: float, settings: RenderSettings
 ) -> RenderResult:
-    """The harness's result, with every file it names checked before it is trusted."""
+    """The harness's result file, with every file it names checked before it is trusted."""
     try:
         result_file = checked_file(workdir, RESULT_FILE, max_bytes=RESULT_MAX_BYTES)
         result = RenderResult.model_validate_json(result_file.read_bytes())
     except (UnsafeOutput, ValueError):  # missing, or mangled by the scene itself
         error = error_from_exit(returncode if returncode is not None else -1, log)
         return RenderResult(ok=False, error=error, log=log, seconds=seconds)
+    return _checked(result, workdir, log, seconds, settings)
+
+
+def _checked(
+    result: RenderResult, workdir: Path, log: str, seconds: float, settings: RenderSettings
+) -> RenderResult:
+    """`result` with its output paths made absolute, once each proved a plain, sane file."""
     update: dict[str, object] = {"log": log, "seconds": seconds}
     try:
         if result.video is not None:
@@ -287,33 +275,3 @@ def _clean_environment(home: Path, settings: RenderSettings, *, tmp: bool) -> di
         "LC_ALL": "C.UTF-8",
         **tex_environment(home),
     }
-
-
-def _resource_limits(settings: RenderSettings, *, limit_processes: bool) -> Callable[[], None]:
-    """Limits applied in the child between fork and exec; they bind its children too.
-
-    The process cap counts every process and thread of the uid, so it is set only when
-    the render runs as its own uid: on the server's uid it would starve the server.
-
-    The child also asks the kernel to SIGKILL it when its parent dies, so a crashed
-    server never leaves a render running, and lowers its CPU priority, so renders on
-    every core never starve the API that reports on them.
-    """
-    memory = settings.memory_mb * 2**20
-    file_size = settings.file_size_mb * 2**20
-    cpu = math.ceil(settings.timeout_s * CPU_LIMIT_FACTOR)
-
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        files = settings.max_open_files
-        resource.setrlimit(resource.RLIMIT_NOFILE, (files, files))
-        if limit_processes:
-            processes = settings.max_processes
-            resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
-        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        os.nice(RENDER_NICENESS)
-
-    return apply

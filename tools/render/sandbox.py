@@ -11,7 +11,7 @@ Layers, strongest last; each is probed once per process and reported by `/health
   only `/usr`, the Python install, the harness, fonts and TeX are visible (read-only),
   `/tmp` is a small tmpfs and the work directory is the only writable place.
 - `uid`: the code runs as an unprivileged uid, not as the server's user.
-- `seccomp`: inet, netlink and packet sockets, ptrace, mounts, namespaces, BPF, keyrings,
+- `seccomp`: sockets other than unix ones, ptrace, mounts, namespaces, BPF, keyrings,
   io_uring and user-namespace clones fail with EPERM.
 
 `MANIMGRAPH_SANDBOX` selects `strict` (refuse to render without every layer), `standard`
@@ -72,6 +72,9 @@ class SandboxSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MANIMGRAPH_", extra="ignore")
 
     sandbox: SandboxMode = "standard"
+    warm_renders: bool = Field(
+        default=True, description="Keep Manim imported in sandboxed workers (full sandbox only)."
+    )
     sandbox_uid: int = Field(default=65534, ge=1, description="Default: nobody.")
     sandbox_gid: int = Field(default=65534, ge=1, description="Default: nogroup.")
 
@@ -111,11 +114,12 @@ class Sandbox:
     status: SandboxStatus
     settings: SandboxSettings
 
-    def wrap(self, argv: list[str], workdir: Path, timeout_s: float) -> WrappedCommand:
+    def wrap(self, argv: list[str], workdir: Path, timeout_s: float | None) -> WrappedCommand:
         """`argv` (a Python harness invocation) as it runs inside the sandbox.
 
         `workdir` must be fresh: Manim reads `manim.cfg` from it. With the `uid` layer it
         is handed to the unprivileged uid, which owns everything the render writes.
+        `timeout_s` None is for a long-lived worker whose caller enforces time itself.
         """
         if self.status.mode == "strict" and not self.status.complete:
             raise SandboxUnavailable(_missing_text(self.status))
@@ -124,8 +128,8 @@ class Sandbox:
         uid = "uid" in self.status.active
         if uid:
             os.chown(workdir, self.settings.sandbox_uid, self.settings.sandbox_gid)
-        kill_after = f"{timeout_s + 5:g}"
-        inner = [_tool("timeout"), "-s", "KILL", kill_after, *_drop_privileges(self, uid), *argv]
+        kill = [] if timeout_s is None else [_tool("timeout"), "-s", "KILL", f"{timeout_s + 5:g}"]
+        inner = [*kill, *_drop_privileges(self, uid), *argv]
         if "seccomp" not in self.status.active:
             return WrappedCommand(_bwrap(workdir, root=uid) + inner)
         fd = seccomp_program_fd()
