@@ -1,0 +1,150 @@
+"""An eval run's configuration: a TOML file, the environment and command-line options.
+
+Models and the job budget are resolved exactly as `manimgraph generate` resolves them
+(`agents.config.load_model_config`: the file's `[models]` and `[budget]` tables, then
+`MANIMGRAPH_*MODEL` variables, then flags); the eval's own keys sit at the top level,
+and `[models] judge` names the judge:
+
+    dataset = "datasets/smoke.jsonl"   # relative to this file
+    limit = 5
+    max_retries = 1
+    chaos = 0.3
+    seed = 7
+    [models]
+    default = "openai:gpt-4o-mini"
+    judge = { model = "openai:gpt-4o", temperature = 0 }
+    [budget]
+    max_cost_usd = 0.50
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agents.config import ConfigError, load_model_config
+from agents.models import ROLES, ModelSpec, Role
+from agents.usage import Budget
+from graphs.limits import Limits
+from graphs.requests import GenerateRequest
+from tools.render.models import Quality
+
+__all__ = ["ConfigError", "EvalConfig", "ResolvedConfig", "load_config"]
+
+_LIMITS = Limits()
+
+
+class EvalConfig(BaseModel):
+    """Everything that decides what an eval run measures, models resolved for every role."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dataset: Path
+    limit: int | None = Field(default=None, ge=1)
+    sample: int | None = Field(default=None, ge=1)
+    seed: int = 0
+    models: dict[Role, ModelSpec]
+    judge: ModelSpec | None = None
+    budget: Budget = Field(default_factory=Budget)
+    max_retries: int = Field(default=_LIMITS.max_retries, ge=0, le=10)
+    max_fix_rounds: int = Field(default=_LIMITS.max_fix_rounds, ge=0, le=5)
+    chaos: float = Field(default=0.0, ge=0, le=1, description="Share of coder answers broken.")
+    concurrency: int = Field(default=1, ge=1, le=32)
+    quality: Quality = "low"
+    style: str = "dark"
+    target_duration: float = Field(
+        default=GenerateRequest.model_fields["target_duration"].default, ge=5, le=600
+    )
+
+    def limits(self) -> Limits:
+        """The per-job caps every item runs with."""
+        return Limits(
+            max_retries=self.max_retries, max_fix_rounds=self.max_fix_rounds, budget=self.budget
+        )
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The settings results depend on; a resumed run must keep them."""
+        return self.model_dump(mode="json", exclude={"limit", "sample", "concurrency"})
+
+
+class ResolvedConfig(BaseModel):
+    """The configuration and how the default model was chosen (empty when all were named)."""
+
+    config: EvalConfig
+    notice: str = ""
+
+
+def load_config(
+    path: Path | None,
+    overrides: Mapping[str, Any],
+    *,
+    models: Mapping[str, str | None] | None = None,
+    env: Mapping[str, str] = os.environ,
+) -> ResolvedConfig:
+    """Read the TOML file (if any), then apply the non-None `overrides` and model flags.
+
+    `models` maps `default`, a role or `judge` to `provider:model`.
+
+    Raises:
+        ConfigError: unreadable TOML, an unknown key, or an invalid value.
+    """
+    data = _read(path) if path is not None else {}
+    flags = dict(models or {})
+    judge = flags.pop("judge", None) or data.get("models", {}).get("judge")
+    chosen = load_model_config(path, flags=flags, env=env)
+    eval_keys = {k: v for k, v in data.items() if k not in ("models", "budget")}
+    if path is not None and "dataset" in eval_keys:
+        eval_keys["dataset"] = path.parent / eval_keys["dataset"]
+    eval_keys.update({k: v for k, v in overrides.items() if v is not None})
+    if "dataset" not in eval_keys:
+        raise ConfigError("no dataset: pass --dataset FILE or set `dataset` in the config")
+    eval_keys["dataset"] = Path(eval_keys["dataset"]).resolve()
+    origin = f"{path}: " if path is not None else ""
+    try:
+        config = EvalConfig.model_validate(
+            {
+                **eval_keys,
+                "models": {role: chosen.roles.get(role, chosen.default) for role in ROLES},
+                "judge": _judge_spec(judge),
+                "budget": chosen.budget,
+            }
+        )
+    except (ValidationError, ValueError) as exc:
+        raise ConfigError(f"{origin}{_first_problem(exc)}") from None
+    explicit = all(role in chosen.roles for role in ROLES)
+    return ResolvedConfig(config=config, notice="" if explicit else chosen.notice)
+
+
+def _judge_spec(value: object) -> ModelSpec | None:
+    """`provider:model`, or a table with `model` and any other `ModelSpec` field."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return ModelSpec.parse(value)
+    if isinstance(value, Mapping) and "model" in value:
+        options = {key: item for key, item in value.items() if key != "model"}
+        return ModelSpec.parse(str(value["model"]), **options)
+    raise ValueError(f'models.judge: expected "provider:model" or a table with `model`: {value!r}')
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def _first_problem(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        return f"{where}: {message}" if where else message
+    return str(exc).splitlines()[0]

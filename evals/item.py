@@ -1,0 +1,154 @@
+"""One dataset item through the real graph: generate, apply its edits, judge, measure.
+
+Jobs go through `graphs.runner.submit_job`/`execute_job` exactly as `manimgraph
+generate` and `edit` run them, each item in its own project of the run's store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from agents.models import ModelSpec, Role
+from agents.usage import UsageReport
+from evals.config import EvalConfig
+from evals.dataset import EditStep, EvalItem
+from evals.factory import Meters, item_models, item_seed, metered_model
+from evals.judges import gather_evidence, geometric_mean, judge_video
+from evals.metrics import (
+    GenerationFacts,
+    edit_result,
+    item_result,
+    slot_states,
+    time_split,
+)
+from evals.results import EditResult, ItemResult, JudgeResult
+from evals.trace import EventTrace
+from graphs.context import VideoContext
+from graphs.errors import JobError
+from graphs.requests import EditRequest, GenerateRequest, JobSpec
+from graphs.runner import execute_job, submit_job
+from tools.store import JobRecord, Store
+
+__all__ = ["FRAMES", "ItemEnv", "run_item"]
+
+FRAMES = 3
+"""Frames of the video a vision judge sees."""
+
+
+@dataclass(frozen=True)
+class ItemEnv:
+    """What every item of a run shares: settings, store, render slots, output dir."""
+
+    config: EvalConfig
+    store: Store
+    render_slots: asyncio.Semaphore
+    out_dir: Path
+
+
+async def run_item(item: EvalItem, env: ItemEnv) -> ItemResult:
+    """Generate the item's video, apply its edits, judge it; failures become results."""
+    config, store = env.config, env.store
+    models = item_models(config.models, chaos=config.chaos, seed=item_seed(config.seed, item.id))
+    ctx = VideoContext(
+        models=models.factory,
+        store=store,
+        limits=config.limits(),
+        render_slots=env.render_slots,
+    )
+    request = GenerateRequest(
+        prompt=item.prompt,
+        scene_count=item.scene_count,
+        style=config.style,
+        quality=config.quality,
+        target_duration=config.target_duration,
+    )
+    job = submit_job(store, JobSpec(request=request, models=config.models, limits=ctx.limits))
+    trace = EventTrace()
+    started = time.perf_counter()
+    failure = await _execute(job, ctx, trace)
+    ended = time.perf_counter()
+    facts = GenerationFacts(
+        project_id=job.project_id,
+        failure=failure,
+        trace=trace,
+        time=time_split(
+            ended - started, list(models.meters.timer.intervals), trace.render_intervals(ended)
+        ),
+        target_seconds=config.target_duration,
+    )
+    result = item_result(item, store, env.out_dir, facts)
+    edits = (
+        [await _edit(step, job.project_id, ctx, config.models) for step in item.edits]
+        if failure is None
+        else []
+    )
+    injected = Counter(i.mutation for i in models.chaos.injections) if models.chaos else Counter()
+    update: dict[str, object] = {
+        "usage": models.meters.usage.report(),
+        "edits": edits,
+        "injected": dict(injected),
+    }
+    if config.judge is not None and failure is None:
+        update.update(await _judged(config.judge, store, job.project_id))
+    return result.model_copy(update=update)
+
+
+async def _execute(job: JobRecord, ctx: VideoContext, trace: EventTrace) -> Exception | None:
+    """Run a submitted job; its failure is returned (the job row records it), not raised."""
+    try:
+        await execute_job(job, ctx, on_event=trace.record)
+    except Exception as exc:
+        return exc
+    return None
+
+
+async def _edit(
+    step: EditStep, project_id: str, ctx: VideoContext, models: Mapping[Role, ModelSpec]
+) -> EditResult:
+    """Apply one edit; compare every slot's version and video bytes before and after."""
+    before = slot_states(ctx.store, project_id)
+    request = EditRequest(
+        project_id=project_id, scene_number=step.scene_number, edit_prompt=step.edit_prompt
+    )
+    started = time.perf_counter()
+    try:
+        job = submit_job(
+            ctx.store, JobSpec(request=request, models=dict(models), limits=ctx.limits)
+        )
+    except JobError as exc:
+        return edit_result(step, before, before, error=str(exc), seconds=0.0)
+    failure = await _execute(job, ctx, EventTrace())
+    error = None if failure is None else (str(failure) or type(failure).__name__)
+    after = slot_states(ctx.store, project_id)
+    seconds = time.perf_counter() - started
+    return edit_result(step, before, after, error=error, seconds=seconds)
+
+
+async def _judged(judge: ModelSpec, store: Store, project_id: str) -> dict[str, object]:
+    """Judge scores of the project's final video, or the reason the judge failed."""
+    meters = Meters()
+    model = metered_model(judge, meters)
+    try:
+        frames = FRAMES if judge.accepts_images else 0
+        evidence = await gather_evidence(store, project_id, frames=frames)
+        scores = await judge_video(model, evidence)
+    except Exception as exc:
+        return {"judge_error": f"{type(exc).__name__}: {exc}"[:500]}
+    judged = JudgeResult(
+        model=judge.label,
+        scores=scores,
+        overall=geometric_mean(scores),
+        frames=len(evidence.frames),
+        usage=_as_judge(meters.usage.report()),
+    )
+    return {"judge": judged}
+
+
+def _as_judge(report: UsageReport) -> UsageReport:
+    """The judge calls run outside the graph (agent "other"): book them as the judge's."""
+    return report.model_copy(update={"by_agent": {"judge": report.total}})
