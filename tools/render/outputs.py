@@ -26,6 +26,7 @@ __all__ = [
     "UnsafeOutput",
     "WorkdirUsage",
     "checked_file",
+    "checked_png",
     "checked_video",
     "disk_overflow",
     "guard_disk",
@@ -33,6 +34,7 @@ __all__ = [
 ]
 
 DISK_POLL_S = 0.5
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 OUTPUT_HEAD_BYTES = 1024
 OUTPUT_TAIL_BYTES = 3072
 
@@ -125,6 +127,15 @@ def checked_file(workdir: Path, relative: Path | str, *, max_bytes: int) -> Path
         raise UnsafeOutput(f"{relative} is a hard link")
     if info.st_size > max_bytes:
         raise UnsafeOutput(f"{relative} is {info.st_size} bytes; the limit is {max_bytes}")
+    return path
+
+
+def checked_png(workdir: Path, relative: Path | str, *, max_bytes: int) -> Path:
+    """A checked file that starts like a PNG (what a last frame must be)."""
+    path = checked_file(workdir, relative, max_bytes=max_bytes)
+    with path.open("rb") as image:
+        if image.read(len(PNG_SIGNATURE)) != PNG_SIGNATURE:
+            raise UnsafeOutput(f"{relative} is not a PNG image")
     return path
 
 

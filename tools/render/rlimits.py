@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import math
 import os
 import resource
 import signal
 from collections.abc import Callable
+from pathlib import Path
 
 from tools.render.models import RenderSettings
 
@@ -18,6 +20,8 @@ __all__ = ["resource_limits"]
 CPU_LIMIT_FACTOR = 2
 PR_SET_PDEATHSIG = 1
 RENDER_NICENESS = 10
+# Under memory pressure the kernel kills a render before the server that reports on it.
+OOM_SCORE_ADJ = "1000"
 _LIBC = ctypes.CDLL(None, use_errno=True)
 
 
@@ -28,8 +32,9 @@ def resource_limits(settings: RenderSettings, *, limit_processes: bool) -> Calla
     the render runs as its own uid: on the server's uid it would starve the server.
 
     The child also asks the kernel to SIGKILL it when its parent dies, so a crashed
-    server never leaves a render running, and lowers its CPU priority, so renders on
-    every core never starve the API that reports on them.
+    server never leaves a render running, lowers its CPU priority, so renders on every
+    core never starve the API that reports on them, and offers itself first to the OOM
+    killer.
     """
     memory = settings.memory_mb * 2**20
     file_size = settings.file_size_mb * 2**20
@@ -47,5 +52,7 @@ def resource_limits(settings: RenderSettings, *, limit_processes: bool) -> Calla
             resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
         _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         os.nice(RENDER_NICENESS)
+        with contextlib.suppress(OSError):  # raising one's own OOM score needs no privilege
+            Path("/proc/self/oom_score_adj").write_text(OOM_SCORE_ADJ)
 
     return apply

@@ -29,6 +29,7 @@ from tools.render.outputs import (
     OutputTail,
     UnsafeOutput,
     checked_file,
+    checked_png,
     checked_video,
     disk_overflow,
     guard_disk,
@@ -94,7 +95,8 @@ async def render_scene(
             error = timeout_error(settings.timeout_s)
             return RenderResult(ok=False, error=error, seconds=time.monotonic() - started)
         else:
-            return _checked(result, workdir, log, time.monotonic() - started, settings)
+            seconds = time.monotonic() - started
+            return await asyncio.to_thread(_checked, result, workdir, log, seconds, settings)
     return await _render_cold(
         code, workdir, settings, sandbox, environment, mode, scene_name, started
     )
@@ -164,7 +166,9 @@ async def _render_cold(
     seconds = time.monotonic() - started
     if flood is not None:
         return RenderResult(ok=False, error=flood, log=output.text(), seconds=seconds)
-    return _read_result(workdir, process.returncode, output.text(), seconds, settings)
+    return await asyncio.to_thread(
+        _read_result, workdir, process.returncode, output.text(), seconds, settings
+    )
 
 
 async def _run_guarded(
@@ -253,7 +257,7 @@ def _checked(
                 workdir, result.video, max_bytes=max_bytes
             )
         if result.last_frame is not None:
-            frame = checked_file(workdir, result.last_frame, max_bytes=RESULT_MAX_BYTES * 64)
+            frame = checked_png(workdir, result.last_frame, max_bytes=RESULT_MAX_BYTES * 64)
             update["last_frame"] = frame
     except UnsafeOutput as exc:
         error = RenderError(kind="security", type="UnsafeOutput", message=str(exc))

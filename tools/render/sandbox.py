@@ -258,7 +258,8 @@ def _bwrap(workdir: Path, *, root: bool) -> list[str]:
         argv += [*_parents(target, made, mounts), "--ro-bind", str(source), str(target)]
     argv += _parents(WORKDIR, made, mounts)
     argv += ["--bind", str(workdir), str(WORKDIR), "--chdir", str(WORKDIR)]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
+    argv += ["--proc", "/proc", "--dev", "/dev"]
+    argv += ["--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
     return argv
 
 

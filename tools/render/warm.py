@@ -157,6 +157,7 @@ class WarmPool:
                 except (TimeoutError, ValueError) as exc:
                     raise WorkerFailed(f"the warm worker did not start ({exc!r})") from None
             asking = asyncio.ensure_future(asyncio.to_thread(worker.ask, request))
+            asking.add_done_callback(_settled)
             guard = asyncio.ensure_future(guard_disk(worker.root, settings))
             try:
                 done, _ = await asyncio.wait(
@@ -208,6 +209,12 @@ class WarmPool:
                 self._idle.append(worker)
         if not keep:
             worker.kill()
+
+
+def _settled(future: asyncio.Future[dict[str, object]]) -> None:
+    """Retrieve an abandoned request's outcome (its worker was killed: it failed)."""
+    if not future.cancelled():
+        future.exception()
 
 
 def _key(settings: RenderSettings, environment: dict[str, str], near: Path) -> str:
