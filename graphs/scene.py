@@ -1,11 +1,15 @@
-"""The scene subgraph: code → check → render, with bounded retry and visual-fix loops.
+"""The scene subgraph: code → repair + check → render, with bounded retry and visual-fix loops.
 
     scene_coder → check ─┬─ ok ──→ render ─┬─ ok ──→ visual_fixer ─┬─ pass ──→ save_scene
-                         │                 │                        └─ fixes → scene_coder
-                         └─ code error ────┴─ code error → scene_coder (≤ max_retries)
-                                             budget spent / timeout / limit → fallback → save_scene
+     ▲       (repair)    │       (repair ⟳) │                        └─ fixes → scene_coder
+     └─ count_retry ◀────┴─ code error ─────┴─ code / limit error (≤ max_retries)
+                                      budget spent / timeout / security → fallback → save_scene
 
+`check` applies the static repairs (no model call) before the structural check; `render`
+re-renders after each error-driven repair (`tools.repair.pipeline.render_repaired`), so
+only what no rule fixes goes back to the model, with the failing region of the file.
 Environment errors (LaTeX, ffmpeg, fonts missing) never reach a model: they stop the job.
+Security errors (the sandbox refused the code) are never retried.
 """
 
 from collections.abc import Awaitable, Callable, Mapping
@@ -24,18 +28,36 @@ from tools.check import check_code
 from tools.fallback import title_card_code
 from tools.render.cache import render_cached
 from tools.render.models import RenderError
+from tools.repair import repair_source
+from tools.repair.pipeline import render_repaired
+from tools.repair.region import failing_region
 
 __all__ = ["SCENE_NODES", "Node", "build_scene_graph", "format_error", "with_overrides"]
 
 Node = Callable[..., Awaitable[Any]]
 
+# Error kinds a rewrite of the scene can fix; the others give up at once.
+RETRIED_KINDS = frozenset({"code", "limit"})
 
-def format_error(error: RenderError) -> str:
-    """The compact error text a model sees: kind, type, message, the line at fault."""
+
+LIMIT_HINT = (
+    "The scene must fit the render limits: fewer mobjects, shorter or fewer animations, "
+    "lower surface resolution."
+)
+
+
+def format_error(error: RenderError, code: str | None = None) -> str:
+    """The compact error text a model sees: kind, type, message, the line at fault and, given
+    the code, the failing region around it (the line inside its function)."""
     where = f" at line {error.line}" if error.line else ""
     text = f"{error.kind} error{where}: {error.type}: {error.message}"
     if error.excerpt:
         text += f"\n    {error.excerpt.strip()}"
+    if error.kind == "limit":
+        text += f"\n{LIMIT_HINT}"
+    region = failing_region(code, error.line) if code and error.line else None
+    if region is not None:
+        text += f"\n\nFailing region, {region}"
     return text
 
 
@@ -78,7 +100,8 @@ def _coder_mode(state: SceneState) -> tuple[CoderMode, dict[str, Any]]:
         state.get("rendered"),
     )
     if error is not None:
-        return "retry", {"code": state.get("code", ""), "error": format_error(error)}
+        code = state.get("code", "")
+        return "retry", {"code": code, "error": format_error(error, code)}
     if instructions and rendered is not None:
         report = rendered.layout.model_dump_json(indent=2)
         return "fix", {"code": state["code"], "layout_report": report, "instructions": instructions}
@@ -88,26 +111,35 @@ def _coder_mode(state: SceneState) -> tuple[CoderMode, dict[str, Any]]:
 
 
 async def check(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
-    """Structural check of the candidate; never costs a render."""
+    """Static repairs, then the structural check of the candidate; never costs a render."""
     if state.get("error") is not None:
         return {}
-    _emit(runtime, state, "checking", "checking the code")
-    return {"error": check_code(state["code"])}
+    _emit(runtime, state, "checking", "repairing and checking the code")
+    fixed = repair_source(state["code"])
+    if fixed.repairs:
+        _emit(runtime, state, "checking", f"{len(fixed.repairs)} repair(s) without a model")
+    return {"code": fixed.code, "repairs": fixed.repairs, "error": check_code(fixed.code)}
 
 
 async def render(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
-    """Render through the cache; classify what went wrong."""
+    """Render through the cache, repairing and re-rendering while a rule fixes the error;
+    classify what is left."""
     task, ctx = state["task"], runtime.context
     _emit(runtime, state, "rendering", f"rendering at {task.quality} quality")
     settings = ctx.limits.render.model_copy(update={"quality": task.quality})
-    result = await render_cached(state["code"], ctx.store, settings, ctx.render_slots)
+    done = await render_repaired(state["code"], ctx.store, settings, ctx.render_slots)
+    update: dict[str, Any] = {
+        "code": done.code,
+        "repairs": [*state.get("repairs", []), *done.repairs],
+    }
+    result = done.result
     if isinstance(result, RenderError):
         if result.kind == "environment":
             raise EnvironmentProblem(result.message)
-        return {"error": result, "rendered": None}
+        return {**update, "error": result, "rendered": None}
     how = "cached" if result.cached else f"rendered in {result.seconds:.1f}s"
     _emit(runtime, state, "rendering", how, cached=result.cached, seconds=result.seconds)
-    return {"error": None, "rendered": result, "instructions": []}
+    return {**update, "error": None, "rendered": result, "instructions": []}
 
 
 def after_check(
@@ -122,11 +154,12 @@ def after_check(
 def after_render(
     state: SceneState, runtime: Runtime[VideoContext]
 ) -> Literal["visual_fixer", "scene_coder", "give_up"]:
-    """Rendered scenes go to review; code errors loop back; timeouts and limits give up."""
+    """Rendered scenes go to review; code and limit errors loop back (the model can make the
+    scene lighter); timeouts and security refusals give up."""
     error = state.get("error")
     if error is None:
         return "visual_fixer"
-    if error.kind != "code":
+    if error.kind not in RETRIED_KINDS:
         return "give_up"
     return _retry_or_give_up(state, runtime)
 
@@ -158,6 +191,8 @@ async def give_up(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     """The budget is spent: record why, or fail the job when fallback is off."""
     task, error = state["task"], state.get("error")
     reason = f"{error.kind}: {error.type}: {error.message[:200]}" if error else "unknown error"
+    if error is not None and error.kind == "security":
+        reason = f"security: the sandbox refused the code ({error.type}): {error.message[:200]}"
     if not task.fallback or task.edit_prompt is not None:
         raise SceneFailed(task.number, reason)
     return {"failure": reason}
@@ -194,7 +229,7 @@ async def fallback(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     result = await render_cached(code, ctx.store, settings, ctx.render_slots)
     if isinstance(result, RenderError):
         raise EnvironmentProblem(f"even the fallback title card failed: {result.message}")
-    return {"code": code, "rendered": result}
+    return {"code": code, "rendered": result, "repairs": []}
 
 
 async def save_scene(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
@@ -209,6 +244,7 @@ async def save_scene(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
         attempts=state.get("attempts", 0),
         retries=state.get("retries", 0),
         fix_rounds=state.get("fix_rounds", 0),
+        repairs=state.get("repairs", []),
         fallback_reason=state.get("failure"),
         edit_prompt=task.edit_prompt,
         parent_version_id=task.base_version_id,

@@ -44,6 +44,9 @@ class SceneOutcome(BaseModel):
     attempts: int
     retries: int
     fix_rounds: int
+    repairs: list[str] = Field(
+        default_factory=list, description="Repairs applied without a model to the kept code."
+    )
     fallback_reason: str | None = None
     edit_prompt: str | None = None
     parent_version_id: str | None = None
@@ -88,7 +91,9 @@ class SceneState(TypedDict, total=False):
     task: SceneTask
     """What to make: the plan, and for edits the stored code and the instruction."""
     code: str
-    """The current candidate code."""
+    """The current candidate code, as repaired."""
+    repairs: list[str]
+    """Repairs made without a model to the current candidate, in order."""
     error: RenderError | None
     """The last classified error, fed back to the coder on retry."""
     instructions: list[str]

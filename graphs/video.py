@@ -169,6 +169,7 @@ def _new_version(outcome: SceneOutcome) -> NewSceneVersion:
         parent_version_id=outcome.parent_version_id,
         edit_prompt=outcome.edit_prompt,
         attempts=outcome.attempts,
+        repairs=outcome.repairs,
         fallback_used=outcome.fallback_used,
         fallback_reason=outcome.fallback_reason,
     )

@@ -36,6 +36,9 @@ TEMPLATE_TEX_FILES = frozenset(
 )
 
 _TEX_FAILURE = re.compile(r"error converting to \w+\. .*the log file: (?P<log>\S+\.log)")
+_UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
+_SVG_GROUP_OPEN = "dvisvgm:raw <g"
+_SVG_GROUP_CLOSE = "dvisvgm:raw </g>"
 _TEX_FILE_NOT_FOUND = re.compile(r"File `(?P<file>[^']+)' not found")
 _TRAILING_MACRO = re.compile(r"(\\[A-Za-z@]+)\s*$")
 _MEMORY_HINTS = ("MemoryError", "Cannot allocate memory", "bad_alloc", "out of memory")
@@ -68,6 +71,9 @@ def error_from_exception(exc: BaseException, scene_file: Path) -> RenderError:
     limit = _limit_message(exc)
     if limit is not None:
         return RenderError(kind="limit", type=kind_type, message=limit, line=line, excerpt=excerpt)
+    cut_short = _tex_cut_short(exc)
+    if cut_short is not None:
+        return cut_short.model_copy(update={"line": line, "excerpt": excerpt})
     environment = _environment_message(exc)
     if environment is not None:
         return RenderError(
@@ -155,6 +161,44 @@ def _user_location(exc: BaseException, scene_file: Path) -> tuple[int | None, st
     lines = scene_file.read_text(errors="replace").splitlines()
     excerpt = lines[line - 1].strip() if 0 < line <= len(lines) else None
     return line, excerpt
+
+
+def _tex_cut_short(exc: BaseException) -> RenderError | None:
+    """dvisvgm's "does not support converting" when the TeX source commented out its own end.
+
+    An unescaped `%` in a string hides the rest of its line, including the closing marker
+    Manim puts after each part, so the DVI holds unbalanced SVG groups and dvisvgm writes
+    nothing. LaTeX itself worked, so the scene is at fault, not the installation.
+    """
+    if "does not support converting" not in str(exc):
+        return None
+    tex_file = _traceback_local(exc, "dvi_file")
+    if not isinstance(tex_file, Path):
+        return None
+    tex_file = tex_file.with_suffix(".tex")
+    if not tex_file.exists():
+        return None
+    source = tex_file.read_text(errors="replace")
+    body = source.split("\\begin{document}", 1)[-1]
+    kept = "\n".join(_UNESCAPED_PERCENT.split(line, 1)[0] for line in body.splitlines())
+    if kept.count(_SVG_GROUP_OPEN) == kept.count(_SVG_GROUP_CLOSE) and "\\end{document}" in kept:
+        return None
+    return RenderError(
+        kind="code",
+        type="LaTeXError",
+        message="LaTeX output was cut short: an unescaped % in a TeX string commented out "
+        "the rest of its line; write \\% for a percent sign.",
+    )
+
+
+def _traceback_local(exc: BaseException, name: str) -> object:
+    """The innermost frame's local `name` along the exception's traceback, if any."""
+    found: object = None
+    tb = exc.__traceback__
+    while tb is not None:
+        found = tb.tb_frame.f_locals.get(name, found)
+        tb = tb.tb_next
+    return found
 
 
 def _limit_message(exc: BaseException) -> str | None:

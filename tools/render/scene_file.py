@@ -1,4 +1,5 @@
-"""Check and render one scene file the way the agents' scenes are: for `manimgraph render`."""
+"""Repair, check and render one scene file the way the agents' scenes are: for
+`manimgraph render`."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from tools.check import check_code
 from tools.layout_models import LayoutIssue
-from tools.render.cache import render_cached
 from tools.render.models import Quality, RenderError, RenderSettings
+from tools.repair.pipeline import render_repaired
 from tools.store import Store
 
 __all__ = ["FileRender", "render_file"]
@@ -31,19 +31,19 @@ class FileRender(BaseModel):
 async def render_file(
     store: Store, code: str, quality: Quality, *, scene_name: str | None = None
 ) -> FileRender:
-    """Structural check, then a cached render, exactly as a scene branch does."""
-    error = check_code(code, scene_name)
-    if error is not None:
-        return FileRender(ok=False, error=error)
-    result = await render_cached(
+    """Static repairs, structural check, cached render and error-driven repairs, exactly as a
+    scene branch does before it would ask a model."""
+    done = await render_repaired(
         code, store, RenderSettings(quality=quality), asyncio.Semaphore(1), scene_name=scene_name
     )
+    result = done.result
     if isinstance(result, RenderError):
-        return FileRender(ok=False, error=result)
+        return FileRender(ok=False, error=result, repairs=done.repairs)
     return FileRender(
         ok=True,
         video=store.artifacts.path(result.video),
         duration=result.duration,
         layout_issues=result.layout.issues,
+        repairs=done.repairs,
         cached=result.cached,
     )
