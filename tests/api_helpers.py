@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -35,18 +34,28 @@ def wait_for(
 
 
 def render_processes(data_dir: Path) -> list[int]:
-    """Pids of live render processes working under `data_dir`."""
+    """Pids of live processes rendering in a work directory under `data_dir`.
+
+    Matched by the inode of their working directory, since inside the sandbox the
+    directory has another name; an idle warm worker (whose directory is its `.warm-*`
+    root, not a request's) is not rendering.
+    """
+    rendering = set()
+    for path in data_dir.rglob("*"):
+        try:
+            if path.is_dir() and not path.name.startswith(".warm-"):
+                rendering.add((path.stat().st_dev, path.stat().st_ino))
+        except OSError:  # removed while we looked
+            continue
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            cmdline = (entry / "cmdline").read_bytes()
+            cwd = (entry / "cwd").stat()
             stat = (entry / "stat").read_text()
-            cwd = os.readlink(entry / "cwd")
         except OSError:
             continue
-        alive = ") Z " not in stat
-        if alive and b"tools.render.harness" in cmdline and cwd.startswith(str(data_dir)):
+        if ") Z " not in stat and (cwd.st_dev, cwd.st_ino) in rendering:
             pids.append(int(entry.name))
     return pids
