@@ -116,6 +116,7 @@ class UsageMeter(AsyncCallbackHandler):
         self.prices = prices or PriceTable.load()
         self._report = UsageReport()
         self._started: dict[UUID, tuple[float, str, int | None]] = {}
+        self._calls_made = 0  # counted at the start, so concurrent calls cannot overshoot
 
     def report(self) -> UsageReport:
         """A copy of the usage so far."""
@@ -127,8 +128,8 @@ class UsageMeter(AsyncCallbackHandler):
     def exhausted(self) -> str | None:
         """Which cap is reached, or None while calls may still be made."""
         total, budget = self._report.total, self.budget
-        if budget.max_calls is not None and total.calls >= budget.max_calls:
-            return f"{total.calls} of {budget.max_calls} model calls made"
+        if budget.max_calls is not None and self._calls_made >= budget.max_calls:
+            return f"{self._calls_made} of {budget.max_calls} model calls made"
         if budget.max_tokens is not None and total.tokens >= budget.max_tokens:
             return f"{total.tokens} of {budget.max_tokens} tokens used"
         if budget.max_cost_usd is not None and total.cost_usd >= budget.max_cost_usd:
@@ -151,6 +152,7 @@ class UsageMeter(AsyncCallbackHandler):
         node = str((metadata or {}).get("langgraph_node", ""))
         model = str((metadata or {}).get("ls_model_name") or serialized.get("name") or "")
         role = NODE_ROLES.get(node, node or "other")
+        self._calls_made += 1
         self._started[run_id] = (time.monotonic(), f"{role}\x00{model}", _current_scene.get())
 
     async def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:

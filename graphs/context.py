@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 
 from agents.models import ModelFactory
+from agents.usage import UsageMeter
 from graphs.limits import Limits
 from tools.store import Store
 
@@ -23,3 +24,5 @@ class VideoContext:
     render_slots: asyncio.Semaphore = field(
         default_factory=lambda: asyncio.Semaphore(os.cpu_count() or 1)
     )
+    usage: UsageMeter | None = None
+    """The job's meter (set by the runner, which also puts it in the run's callbacks)."""

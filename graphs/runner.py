@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -152,6 +153,7 @@ async def execute_job(
         raise JobError(f"job {job.id} is no longer queued or running")
     app = (graph or build_video_graph()).compile(checkpointer=checkpointer)
     meter = UsageMeter(ctx.limits.budget)
+    ctx = replace(ctx, usage=meter)
     config: dict[str, Any] = {
         "configurable": {"thread_id": job.id},
         "recursion_limit": RECURSION_LIMIT,

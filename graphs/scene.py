@@ -19,10 +19,12 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agents.scene_coder import CoderMode, CoderRequest, NoCodeError, write_scene_code
+from agents.usage import BudgetExhausted, UsageTotals, scene_scope
 from agents.visual_fixer import review_scene
 from graphs.context import VideoContext
 from graphs.errors import EnvironmentProblem, SceneFailed
 from graphs.events import ProgressEvent, Stage
+from graphs.frames import review_frames
 from graphs.state import SceneOutcome, SceneState
 from tools.check import check_code
 from tools.fallback import title_card_code
@@ -83,7 +85,10 @@ async def scene_coder(state: SceneState, runtime: Runtime[VideoContext]) -> dict
     _emit(runtime, {**state, "attempts": attempts}, "coding", f"{mode} (call {attempts})")
     request = CoderRequest(mode=mode, plan=task.plan, style=task.style, **extra)
     try:
-        code = await write_scene_code(runtime.context.models.for_role("coder"), request)
+        with scene_scope(task.number):
+            code = await write_scene_code(runtime.context.models.for_role("coder"), request)
+    except BudgetExhausted as exc:
+        return {"attempts": attempts - 1, "budget_exhausted": str(exc)}
     except NoCodeError as exc:
         if task.edit_prompt is not None:
             raise SceneFailed(task.number, f"the scene coder returned no code: {exc}") from None
@@ -108,6 +113,14 @@ def _coder_mode(state: SceneState) -> tuple[CoderMode, dict[str, Any]]:
     if task.edit_prompt is not None and "code" not in state:
         return "edit", {"code": task.base_code, "edit_prompt": task.edit_prompt}
     return "write", {}
+
+
+def after_coding(state: SceneState) -> Literal["check", "give_up", "save_scene"]:
+    """A new candidate is checked; with the budget spent, keep the last render or give up."""
+    if not state.get("budget_exhausted"):
+        return "check"
+    kept = state.get("rendered") is not None and state.get("error") is None
+    return "save_scene" if kept else "give_up"
 
 
 async def check(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
@@ -181,7 +194,7 @@ async def count_retry(state: SceneState, runtime: Runtime[VideoContext]) -> dict
         runtime,
         state,
         "coding",
-        f"retry {retries}: {error.type}: {error.message[:80]}",
+        f"retry {retries}: {error.kind}: {error.type}: {error.message[:80]}",
         status="retry",
     )
     return {"retries": retries}
@@ -193,6 +206,8 @@ async def give_up(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     reason = f"{error.kind}: {error.type}: {error.message[:200]}" if error else "unknown error"
     if error is not None and error.kind == "security":
         reason = f"security: the sandbox refused the code ({error.type}): {error.message[:200]}"
+    if state.get("budget_exhausted"):
+        reason = f"budget_exhausted: {state['budget_exhausted']}"
     if not task.fallback or task.edit_prompt is not None:
         raise SceneFailed(task.number, reason)
     return {"failure": reason}
@@ -206,9 +221,18 @@ async def visual_fixer(state: SceneState, runtime: Runtime[VideoContext]) -> dic
     if not rendered.layout.issues or rounds >= ctx.limits.max_fix_rounds:
         return {"instructions": []}
     _emit(runtime, state, "reviewing", f"{len(rendered.layout.issues)} layout issue(s)")
-    review = await review_scene(
-        ctx.models.for_role("fixer"), state["task"].plan, state["code"], rendered.layout
-    )
+    frames = await review_frames(ctx.store, rendered) if ctx.models.accepts_images("fixer") else []
+    try:
+        with scene_scope(state["task"].number):
+            review = await review_scene(
+                ctx.models.for_role("fixer"),
+                state["task"].plan,
+                state["code"],
+                rendered.layout,
+                frames,
+            )
+    except BudgetExhausted:
+        return {"instructions": []}  # the scene renders: keep it as it is
     if review.passes or not review.instructions:
         return {"instructions": []}
     _emit(runtime, state, "reviewing", f"fix round {rounds + 1}", status="fixing")
@@ -234,7 +258,7 @@ async def fallback(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
 
 async def save_scene(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     """Hand the finished scene to the assembler, which stores it with the project version."""
-    task, rendered = state["task"], state["rendered"]
+    task, rendered, ctx = state["task"], state["rendered"], runtime.context
     assert rendered is not None
     outcome = SceneOutcome(
         number=task.number,
@@ -248,6 +272,7 @@ async def save_scene(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
         fallback_reason=state.get("failure"),
         edit_prompt=task.edit_prompt,
         parent_version_id=task.base_version_id,
+        usage=ctx.usage.scene_usage(task.number) if ctx.usage else UsageTotals(),
     )
     _emit(runtime, state, "saving", "fallback" if outcome.fallback_used else "done", status="done")
     return {"scene_results": [outcome]}
@@ -277,7 +302,7 @@ def build_scene_graph(overrides: Mapping[str, Node] | None = None) -> StateGraph
     for name, node in nodes.items():
         graph.add_node(name, node)
     graph.add_edge(START, "scene_coder")
-    graph.add_edge("scene_coder", "check")
+    graph.add_conditional_edges("scene_coder", after_coding)
     graph.add_conditional_edges(
         "check",
         after_check,

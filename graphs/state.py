@@ -8,6 +8,7 @@ from typing import Annotated, TypedDict
 from pydantic import BaseModel, Field
 
 from agents.schemas import ScenePlan, VideoPlan
+from agents.usage import UsageTotals
 from graphs.requests import EditRequest, GenerateRequest
 from tools.render.cache import RenderedScene
 from tools.render.models import Quality, RenderError
@@ -50,6 +51,9 @@ class SceneOutcome(BaseModel):
     fallback_reason: str | None = None
     edit_prompt: str | None = None
     parent_version_id: str | None = None
+    usage: UsageTotals = Field(
+        default_factory=UsageTotals, description="This scene's model calls, tokens and cost."
+    )
 
     @property
     def fallback_used(self) -> bool:
@@ -108,5 +112,7 @@ class SceneState(TypedDict, total=False):
     """The latest successful render."""
     failure: str | None
     """Why the scene gave up (sets off the fallback)."""
+    budget_exhausted: str | None
+    """Set when the job's model budget refused this scene's next model call."""
     scene_results: Annotated[list[SceneOutcome], operator.add]
     """The branch's output, merged into the parent's list."""

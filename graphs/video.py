@@ -170,6 +170,7 @@ def _new_version(outcome: SceneOutcome) -> NewSceneVersion:
         edit_prompt=outcome.edit_prompt,
         attempts=outcome.attempts,
         repairs=outcome.repairs,
+        usage=outcome.usage.model_dump(mode="json"),
         fallback_used=outcome.fallback_used,
         fallback_reason=outcome.fallback_reason,
     )
