@@ -41,6 +41,9 @@ _SVG_GROUP_OPEN = "dvisvgm:raw <g"
 _SVG_GROUP_CLOSE = "dvisvgm:raw </g>"
 _TEX_FILE_NOT_FOUND = re.compile(r"File `(?P<file>[^']+)' not found")
 _TRAILING_MACRO = re.compile(r"(\\[A-Za-z@]+)\s*$")
+# The sandbox refused: a denied syscall or permission (EPERM, EACCES), or a write to the
+# read-only system (EROFS).
+DENIED_ERRNOS = frozenset({errno.EPERM, errno.EACCES, errno.EROFS})
 _MEMORY_HINTS = ("MemoryError", "Cannot allocate memory", "bad_alloc", "out of memory")
 
 _SIGNAL_LIMITS: dict[int, str] = {
@@ -63,7 +66,7 @@ def error_from_exception(exc: BaseException, scene_file: Path) -> RenderError:
     """Classify an exception raised while loading or running the scene file."""
     line, excerpt = _user_location(exc, scene_file)
     kind_type = type(exc).__name__
-    if isinstance(exc, OSError) and exc.errno in (errno.EPERM, errno.EACCES):
+    if isinstance(exc, OSError) and exc.errno in DENIED_ERRNOS:
         message = f"The sandbox denied an operation: {_shorten(str(exc))}"
         return RenderError(
             kind="security", type=kind_type, message=message, line=line, excerpt=excerpt
@@ -210,7 +213,21 @@ def _limit_message(exc: BaseException) -> str | None:
         soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
         cap = "" if soft == resource.RLIM_INFINITY else f" of {soft // 2**20} MB"
         return f"The render wrote a file larger than the file-size limit{cap}."
+    if _out_of_processes(exc):
+        soft, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+        cap = "" if soft == resource.RLIM_INFINITY else f" of {soft}"
+        return f"The render hit the process and thread limit{cap}: start fewer."
     return None
+
+
+def _out_of_processes(exc: BaseException) -> bool:
+    """A fork or thread start refused by the process limit."""
+    if isinstance(exc, RuntimeError) and "can't start new thread" in str(exc):
+        return True
+    # A refused fork raises EAGAIN from os.fork or subprocess, not from a socket read.
+    frames = traceback.extract_tb(exc.__traceback__)
+    forking = any(f.name in ("fork", "_fork_exec", "_execute_child") for f in frames)
+    return isinstance(exc, BlockingIOError) and exc.errno == errno.EAGAIN and forking
 
 
 def _environment_message(exc: BaseException) -> str | None:
