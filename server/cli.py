@@ -36,7 +36,7 @@ from server.main import create_app
 from server.progress_view import ProgressView
 from server.settings import LOOPBACK_HOSTS, Settings
 from tools.render.models import Quality
-from tools.render.sandbox import LAYERS
+from tools.render.sandbox import LAYERS, current_sandbox, sandbox_warning
 from tools.render.scene_file import render_file
 from tools.store import Store, StoreError
 
@@ -153,6 +153,9 @@ def _run(request: JobRequest, data_dir: Path | None, as_json: bool, models: Mode
         job = submit_job(store, JobSpec(request=request, models=models.roles, limits=ctx.limits))
         if models.notice:
             stderr.print(models.notice, style="dim", highlight=False)
+        warning = sandbox_warning(current_sandbox().status)
+        if warning is not None:
+            stderr.print(f"warning: {warning}", style="yellow", highlight=False)
         with ProgressView(stderr) as view:
             summary = asyncio.run(execute_job(job, ctx, on_event=view.on_event))
     _print_summary(summary, as_json)

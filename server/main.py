@@ -5,6 +5,7 @@ Run it with `manimgraph serve`; build it in tests with `create_app(Settings(...)
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -23,6 +24,7 @@ from server.metrics import Metrics
 from server.ratelimit import RateLimiter
 from server.routes import jobs, projects, submit, system
 from server.settings import Settings
+from tools.render.sandbox import current_sandbox, sandbox_warning
 from tools.store import Store
 
 __all__ = ["create_app"]
@@ -84,6 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.warning(
                 "no API keys exist: the API is open to anyone who can reach %s", settings.host
             )
+        warning = sandbox_warning((await asyncio.to_thread(current_sandbox)).status)
+        if warning is not None:
+            log.warning(warning)
         async with AsyncSqliteSaver.from_conn_string(str(_checkpoint_db(settings))) as saver:
             await saver.setup()
             metrics = Metrics()

@@ -47,6 +47,7 @@ __all__ = [
     "SandboxUnavailable",
     "WrappedCommand",
     "current_sandbox",
+    "sandbox_warning",
     "tex_environment",
 ]
 
@@ -298,6 +299,14 @@ def tex_environment(workdir: Path) -> dict[str, str]:
         "TEXMFOUTPUT": str(workdir),
         "shell_escape": "f",
     }
+
+
+def sandbox_warning(status: SandboxStatus) -> str | None:
+    """One line to show at start-up when renders run with less than full isolation."""
+    if status.complete:
+        return None
+    missing = "; ".join(f"{layer}: {why}" for layer, why in status.missing.items())
+    return f"sandbox ({status.mode}) is missing layers, generated code is less contained: {missing}"
 
 
 def _tool(name: str) -> str:
