@@ -248,19 +248,19 @@ def _bwrap(workdir: Path, *, root: bool) -> list[str]:
         argv += ["--cap-add", "CAP_SETUID,CAP_SETGID"]
     else:
         argv += ["--unshare-user", "--disable-userns"]
-    argv += ["--ro-bind", "/usr", "/usr"]
+    argv += ["--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev"]
+    # Before the binds: a project or virtualenv under /tmp must stay visible above it.
+    argv += ["--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
     for name in ROOT_LINKS:
         path = Path("/") / name
         if path.is_symlink():
             argv += ["--symlink", os.readlink(path), str(path)]
-    made: set[Path] = {Path("/")}
-    mounts: set[Path] = {Path("/usr")}
+    made: set[Path] = {Path("/"), Path("/tmp")}  # /tmp is writable: parents go in it
+    mounts: set[Path] = {Path("/usr"), Path("/proc"), Path("/dev")}
     for source, target in _read_only_binds():
         argv += [*_parents(target, made, mounts), "--ro-bind", str(source), str(target)]
     argv += _parents(WORKDIR, made, mounts)
     argv += ["--bind", str(workdir), str(WORKDIR), "--chdir", str(WORKDIR)]
-    argv += ["--proc", "/proc", "--dev", "/dev"]
-    argv += ["--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
     return argv
 
 
