@@ -30,7 +30,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agents.models import ROLES, ModelFactory, ModelSpec, Role, default_spec
 from agents.usage import Budget
 
-__all__ = ["ConfigError", "ModelConfig", "load_model_config"]
+__all__ = [
+    "ConfigError",
+    "ModelConfig",
+    "first_problem",
+    "load_model_config",
+    "read_toml",
+    "spec_from",
+]
 
 
 class ConfigError(ValueError):
@@ -59,7 +66,7 @@ def load_model_config(
 ) -> ModelConfig:
     """Merge file, environment and flags (`{"default"|role: "provider:model"}`)."""
     path = path or (Path(env["MANIMGRAPH_CONFIG"]) if env.get("MANIMGRAPH_CONFIG") else None)
-    data = _read(path) if path else {}
+    data = read_toml(path) if path else {}
     models: dict[str, Any] = dict(data.get("models", {}))
     for name in ("default", *ROLES):
         value = env.get(
@@ -72,14 +79,14 @@ def load_model_config(
             models[name] = _merged(models.get(name), value)
     where = str(path) if path else "the environment or flags"
     try:
-        roles = {role: _spec(models[role]) for role in ROLES if role in models}
+        roles = {role: spec_from(models[role]) for role in ROLES if role in models}
         if "default" in models:
-            default, notice = _spec(models["default"]), ""
+            default, notice = spec_from(models["default"]), ""
         else:
             default, notice = default_spec(env)
         budget = Budget.model_validate(data.get("budget", {}))
     except (ValidationError, ValueError, TypeError) as exc:
-        raise ConfigError(f"invalid model settings in {where}: {_first_line(exc)}") from None
+        raise ConfigError(f"invalid model settings in {where}: {first_problem(exc)}") from None
     return ModelConfig(default=default, roles=roles, budget=budget, notice=notice)
 
 
@@ -89,7 +96,8 @@ def _merged(base: object, model: str) -> dict[str, Any]:
     return {**table, "model": model}
 
 
-def _spec(value: object) -> ModelSpec:
+def spec_from(value: object) -> ModelSpec:
+    """A spec from `"provider:model"` or a table `{model = "...", temperature = ...}`."""
     if isinstance(value, str):
         return ModelSpec.parse(value)
     if not isinstance(value, Mapping) or "model" not in value:
@@ -98,7 +106,8 @@ def _spec(value: object) -> ModelSpec:
     return ModelSpec.parse(str(value["model"]), **options)
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's data; ConfigError (one line) when unreadable or invalid."""
     try:
         with path.open("rb") as file:
             return tomllib.load(file)
@@ -108,9 +117,11 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
 
 
-def _first_line(exc: Exception) -> str:
+def first_problem(exc: Exception) -> str:
+    """The first problem of a validation error (or any error) as one short line."""
     if isinstance(exc, ValidationError):
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"])
-        return f"{where}: {error['msg']}" if where else error["msg"]
+        message = str(error["msg"]).removeprefix("Value error, ")
+        return f"{where}: {message}" if where else message
     return str(exc).splitlines()[0]

@@ -20,14 +20,13 @@ and `[models] judge` names the judge:
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agents.config import ConfigError, load_model_config
+from agents.config import ConfigError, first_problem, load_model_config, read_toml, spec_from
 from agents.models import ROLES, ModelSpec, Role
 from agents.usage import Budget
 from graphs.limits import Limits
@@ -93,7 +92,7 @@ def load_config(
     Raises:
         ConfigError: unreadable TOML, an unknown key, or an invalid value.
     """
-    data = _read(path) if path is not None else {}
+    data = read_toml(path) if path is not None else {}
     flags = dict(models or {})
     judge = flags.pop("judge", None) or data.get("models", {}).get("judge")
     chosen = load_model_config(path, flags=flags, env=env)
@@ -110,41 +109,11 @@ def load_config(
             {
                 **eval_keys,
                 "models": {role: chosen.roles.get(role, chosen.default) for role in ROLES},
-                "judge": _judge_spec(judge),
+                "judge": None if judge is None else spec_from(judge),
                 "budget": chosen.budget,
             }
         )
     except (ValidationError, ValueError) as exc:
-        raise ConfigError(f"{origin}{_first_problem(exc)}") from None
+        raise ConfigError(f"{origin}{first_problem(exc)}") from None
     explicit = all(role in chosen.roles for role in ROLES)
     return ResolvedConfig(config=config, notice="" if explicit else chosen.notice)
-
-
-def _judge_spec(value: object) -> ModelSpec | None:
-    """`provider:model`, or a table with `model` and any other `ModelSpec` field."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return ModelSpec.parse(value)
-    if isinstance(value, Mapping) and "model" in value:
-        options = {key: item for key, item in value.items() if key != "model"}
-        return ModelSpec.parse(str(value["model"]), **options)
-    raise ValueError(f'models.judge: expected "provider:model" or a table with `model`: {value!r}')
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the config: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-
-
-def _first_problem(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        message = str(error["msg"]).removeprefix("Value error, ")
-        return f"{where}: {message}" if where else message
-    return str(exc).splitlines()[0]
