@@ -185,9 +185,9 @@ async def processes_gone(workdir: Path, within_s: float) -> list[int]:
 
 def warm_leftovers(parent: Path) -> dict[str, list[int]]:
     """Warm workers under `parent` running more than themselves (their uid's processes)."""
-    uid = current_sandbox().settings.sandbox_uid
     crowded = {}
     for root in parent.glob(".warm-*"):
+        uid = root.stat().st_uid  # each worker runs as a uid of its own, which owns its root
         mine = [pid for pid, owner in sandbox_members(root).items() if owner == uid]
         if len(mine) > 1:
             crowded[root.name] = mine

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from tools.render.models import RenderResult, RenderSettings
 from tools.render.runner import render_scene
+from tools.render.sandbox import current_sandbox
 from tools.render.warm import current_pool
 
 GOOD = """\
@@ -136,3 +138,35 @@ async def test_a_warm_timeout_kills_the_worker_and_the_next_render_works(tmp_pat
     assert spun.error is not None and spun.error.kind == "timeout"
     assert took < 8
     assert after.ok, after.error
+
+
+WHO_AM_I = """\
+import os, time
+from manim import *
+
+
+class Who(Scene):
+    def construct(self):
+        with open("uid.txt", "w") as out:
+            out.write(str(os.getuid()))
+        time.sleep(1)
+        self.wait(0.1)
+"""
+
+
+@pytest.mark.slow
+async def test_concurrent_renders_run_as_different_uids(tmp_path: Path) -> None:
+    settings = current_sandbox().settings
+    (tmp_path / "cold").mkdir()
+    cold = render_scene(WHO_AM_I, tmp_path / "cold", RenderSettings(), mode="validate", warm=False)
+    results = await asyncio.gather(
+        render(tmp_path, "one", WHO_AM_I, mode="validate"),
+        render(tmp_path, "two", WHO_AM_I, mode="validate"),
+        cold,
+    )
+
+    assert all(result.ok for result in results), [result.error for result in results]
+    uids = {int((tmp_path / name / "uid.txt").read_text()) for name in ("one", "two", "cold")}
+    first = settings.sandbox_uid
+    assert len(uids) == 3
+    assert all(first <= uid < first + settings.sandbox_uids for uid in uids)

@@ -128,8 +128,25 @@ async def _render_cold(
         "--mode", mode,
         *(["--scene", scene_name] if scene_name else []),
     ]  # fmt: skip
+    uid = sandbox.uids.acquire()
     try:
-        wrapped = sandbox.wrap(command, workdir, settings.timeout_s)
+        return await _run_as(command, uid, workdir, settings, sandbox, environment, started)
+    finally:
+        sandbox.uids.release(uid)
+
+
+async def _run_as(
+    command: list[str],
+    uid: int,
+    workdir: Path,
+    settings: RenderSettings,
+    sandbox: Sandbox,
+    environment: dict[str, str],
+    started: float,
+) -> RenderResult:
+    """Run the harness command as `uid` until it ends; its processes are gone on return."""
+    try:
+        wrapped = sandbox.wrap(command, workdir, settings.timeout_s, uid=uid)
     except SandboxUnavailable as exc:
         error = RenderError(kind="environment", type="SandboxUnavailable", message=str(exc))
         return RenderResult(ok=False, error=error, seconds=time.monotonic() - started)

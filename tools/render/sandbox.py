@@ -27,7 +27,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+import threading
+from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -45,6 +47,7 @@ __all__ = [
     "SandboxSettings",
     "SandboxStatus",
     "SandboxUnavailable",
+    "UidPool",
     "WrappedCommand",
     "current_sandbox",
     "sandbox_warning",
@@ -68,7 +71,11 @@ STANDARD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 class SandboxSettings(BaseSettings):
-    """`MANIMGRAPH_SANDBOX` and the uid renders drop to when the server runs as root."""
+    """`MANIMGRAPH_SANDBOX` and the uids renders drop to when the server runs as root.
+
+    Each concurrent render (and each warm worker) has a uid of its own, so one render's
+    process limit, signals and files never reach another's.
+    """
 
     model_config = SettingsConfigDict(env_prefix="MANIMGRAPH_", extra="ignore")
 
@@ -76,7 +83,12 @@ class SandboxSettings(BaseSettings):
     warm_renders: bool = Field(
         default=True, description="Keep Manim imported in sandboxed workers (full sandbox only)."
     )
-    sandbox_uid: int = Field(default=65534, ge=1, description="Default: nobody.")
+    sandbox_uid: int = Field(
+        default=61184, ge=1, description="First uid of the range renders run as (when root)."
+    )
+    sandbox_uids: int = Field(
+        default=64, ge=1, le=4096, description="How many uids: one per concurrent render."
+    )
     sandbox_gid: int = Field(default=65534, ge=1, description="Default: nogroup.")
 
 
@@ -108,33 +120,65 @@ class WrappedCommand:
             os.close(fd)
 
 
+class UidPool:
+    """Lends each concurrent render a uid of the range, process-wide.
+
+    The starting point depends on the process id, so two processes on one machine tend to
+    use different uids; with the range lent out, renders share its first uid.
+    """
+
+    def __init__(self, first: int, count: int) -> None:
+        self._first = first
+        self._free = deque(range(first, first + count))
+        self._free.rotate(-(os.getpid() % count))
+        self._lock = threading.Lock()
+
+    def acquire(self) -> int:
+        with self._lock:
+            return self._free.popleft() if self._free else self._first
+
+    def release(self, uid: int) -> None:
+        with self._lock:
+            if uid not in self._free:
+                self._free.append(uid)
+
+
 @dataclass(frozen=True)
 class Sandbox:
     """Builds the wrapped command of one render from the layers probed at start."""
 
     status: SandboxStatus
     settings: SandboxSettings
+    uids: UidPool = field(init=False, compare=False)
 
-    def wrap(self, argv: list[str], workdir: Path, timeout_s: float | None) -> WrappedCommand:
+    def __post_init__(self) -> None:
+        pool = UidPool(self.settings.sandbox_uid, self.settings.sandbox_uids)
+        object.__setattr__(self, "uids", pool)
+
+    def wrap(
+        self, argv: list[str], workdir: Path, timeout_s: float | None, uid: int | None = None
+    ) -> WrappedCommand:
         """`argv` (a Python harness invocation) as it runs inside the sandbox.
 
         `workdir` must be fresh: Manim reads `manim.cfg` from it. With the `uid` layer it
         is handed to the unprivileged uid, which owns everything the render writes.
         `timeout_s` None is for a long-lived worker whose caller enforces time itself.
+        `uid` is the leased uid (`lease_uid`); the first of the range by default.
         """
         if self.status.mode == "strict" and not self.status.complete:
             raise SandboxUnavailable(_missing_text(self.status))
         if "namespaces" not in self.status.active:
             return WrappedCommand(argv)
-        uid = "uid" in self.status.active
-        if uid:
-            os.chown(workdir, self.settings.sandbox_uid, self.settings.sandbox_gid)
+        drop = "uid" in self.status.active
+        user = self.settings.sandbox_uid if uid is None else uid
+        if drop:
+            os.chown(workdir, user, self.settings.sandbox_gid)
         kill = [] if timeout_s is None else [_tool("timeout"), "-s", "KILL", f"{timeout_s + 5:g}"]
-        inner = [*kill, *_drop_privileges(self, uid), *argv]
+        inner = [*kill, *(_drop_privileges(user, self.settings.sandbox_gid) if drop else []), *argv]
         if "seccomp" not in self.status.active:
-            return WrappedCommand(_bwrap(workdir, root=uid) + inner)
+            return WrappedCommand(_bwrap(workdir, root=drop) + inner)
         fd = seccomp_program_fd()
-        return WrappedCommand([*_bwrap(workdir, root=uid), "--seccomp", str(fd), *inner], (fd,))
+        return WrappedCommand([*_bwrap(workdir, root=drop), "--seccomp", str(fd), *inner], (fd,))
 
     @property
     def workdir_inside(self) -> Path | None:
@@ -217,14 +261,11 @@ def _trial(settings: SandboxSettings, *, uid: bool, seccomp: bool) -> str | None
     return lines[-1] if lines else f"exit status {done.returncode}"
 
 
-def _drop_privileges(sandbox: Sandbox, uid: bool) -> list[str]:
-    if not uid:
-        return []
-    settings = sandbox.settings
+def _drop_privileges(uid: int, gid: int) -> list[str]:
     return [
         _tool("setpriv"),
-        f"--reuid={settings.sandbox_uid}",
-        f"--regid={settings.sandbox_gid}",
+        f"--reuid={uid}",
+        f"--regid={gid}",
         "--clear-groups",
         "--inh-caps=-all",
         "--bounding-set=-all",

@@ -55,13 +55,25 @@ class _Worker:
         # Beside the callers' work directories, so outputs move out by rename, never copy.
         self.root = Path(tempfile.mkdtemp(prefix=".warm-", dir=near))
         self.key = _key(settings, environment, near)
+        self.sandbox = sandbox
+        self.uid = sandbox.uids.acquire()
         self.fresh = True
         inside = sandbox.workdir_inside
         assert inside is not None and sandbox.harness_root is not None
         argv = [sys.executable, "-I", "-c", BOOTSTRAP, str(sandbox.harness_root), str(inside)]
-        wrapped = sandbox.wrap(argv, self.root, timeout_s=None)
         try:
-            self.process = subprocess.Popen(
+            self.process = self._start(argv, settings, environment)
+        except BaseException:
+            shutil.rmtree(self.root, ignore_errors=True)
+            sandbox.uids.release(self.uid)
+            raise
+
+    def _start(
+        self, argv: list[str], settings: RenderSettings, environment: dict[str, str]
+    ) -> subprocess.Popen[bytes]:
+        wrapped = self.sandbox.wrap(argv, self.root, timeout_s=None, uid=self.uid)
+        try:
+            return subprocess.Popen(
                 wrapped.argv,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -111,6 +123,7 @@ class _Worker:
                 with contextlib.suppress(OSError):
                     pipe.close()
         shutil.rmtree(self.root, ignore_errors=True)
+        self.sandbox.uids.release(self.uid)
 
 
 class WarmPool:
