@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 
 from tools.repair.models import Repair
-from tools.repair.source import Edit, Fix, Source, bound_names, delete_statement
+from tools.repair.source import Edit, Fix, Source, delete_statement
 
 __all__ = ["graph_scene"]
 
@@ -50,7 +50,7 @@ _RENAMED_ON_AXES = {"get_graph": "plot", "get_derivative_graph": "plot_derivativ
 def graph_scene(src: Source) -> list[Fix]:
     """Rewrite each GraphScene subclass into a Scene with `self.axes`."""
     assert src.tree is not None
-    if "GraphScene" in bound_names(src.tree):
+    if "GraphScene" in src.bound:
         return []
     fixes = []
     for cls in src.tree.body:

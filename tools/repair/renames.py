@@ -14,7 +14,6 @@ from tools.repair.source import (
     Edit,
     Fix,
     Source,
-    bound_names,
     delete_statement,
     drop_arguments,
     keyword,
@@ -70,7 +69,7 @@ _FRAME_3D_METHODS = frozenset({"reorient", "set_euler_angles", "increment_theta"
 def rename_free_names(src: Source) -> list[Fix]:
     """Old class, colour, constant, easing and numpy names the file uses but never defines."""
     assert src.tree is not None
-    bound = bound_names(src.tree)
+    bound = src.bound
     found: dict[str, list[ast.AST]] = {}
     for node in src.nodes():
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound:
@@ -107,7 +106,7 @@ def _replacement(name: str) -> str | None:
 def old_animations(src: Source) -> list[Fix]:
     """Calls whose arguments changed shape along with their name (FadeInFrom, Triangle, ...)."""
     assert src.tree is not None
-    bound = bound_names(src.tree)
+    bound = src.bound
     fixes = []
     for call in src.calls():
         if not isinstance(call.func, ast.Name) or call.func.id in bound:
@@ -305,7 +304,7 @@ def _is_direction(node: ast.expr) -> bool:
 def rename_keywords(src: Source) -> list[Fix]:
     """Renamed keywords (`isolate=`, `side=`) and `x_min`/`x_max` pairs → `x_range=[...]`."""
     assert src.tree is not None
-    bound = bound_names(src.tree)
+    bound = src.bound
     fixes = []
     for call in src.calls():
         name = call.func.id if isinstance(call.func, ast.Name) else None
@@ -346,7 +345,7 @@ def _range_keywords(src: Source, call: ast.Call) -> list[Fix]:
 def rename_methods(src: Source) -> list[Fix]:
     """Methods that are gone: renamed ones, `set_backstroke`, and manimgl-only no-op setters."""
     assert src.tree is not None
-    bound = bound_names(src.tree)
+    bound = src.bound
     fixes = []
     for call in src.calls():
         func = call.func

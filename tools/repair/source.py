@@ -53,6 +53,8 @@ class Source:
         self.tree = parse(code)
         self._starts = [0] + [m.end() for m in _LINE_END.finditer(code)]
         self._parents: dict[ast.AST, ast.AST] | None = None
+        self._nodes: list[ast.AST] | None = None
+        self._bound: set[str] | None = None
 
     def offset(self, line: int, col: int) -> int:
         """Character offset of a 1-based line and a UTF-8 byte column."""
@@ -94,15 +96,22 @@ class Source:
         if self._parents is None:
             assert self.tree is not None
             self._parents = {
-                child: outer
-                for outer in ast.walk(self.tree)
-                for child in ast.iter_child_nodes(outer)
+                child: outer for outer in self.nodes() for child in ast.iter_child_nodes(outer)
             }
         return self._parents.get(node)
 
     def nodes(self) -> Iterator[ast.AST]:
         """Every node of the tree in source order of discovery (breadth first)."""
-        return ast.walk(self.tree) if self.tree is not None else iter(())
+        if self._nodes is None:
+            self._nodes = list(ast.walk(self.tree)) if self.tree is not None else []
+        return iter(self._nodes)
+
+    @property
+    def bound(self) -> set[str]:
+        """Every name the file binds (computed once per parse; see `bound_names`)."""
+        if self._bound is None:
+            self._bound = bound_names(self.tree) if self.tree is not None else set()
+        return self._bound
 
     def calls(self) -> Iterator[ast.Call]:
         """Every call in the file."""

@@ -6,6 +6,7 @@ result is idempotent: `repair_source(repair_source(c).code)` changes nothing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from tools.repair import graph_scene, renames, tex, text
@@ -46,11 +47,20 @@ AST_RULES: tuple[Callable[[Source], list[Fix]], ...] = (
 def repair_source(code: str) -> Repaired:
     """Apply every static repair to model-written scene code, before any render.
 
+    The pass is deterministic, so its answer is remembered: the check node and the render
+    pipeline, and a re-run of the same scene, pay for it once.
+
     Example:
         >>> code = "from manim import *\\nclass S(Scene):\\n    def construct(self):\\n"
         >>> repair_source(code + "        self.play(ShowCreation(Circle()))\\n").repairs
         ['renamed ShowCreation → Create (line 4)']
     """
+    repaired, repairs = _repair(code)
+    return Repaired(code=repaired, repairs=list(repairs))
+
+
+@functools.lru_cache(maxsize=256)
+def _repair(code: str) -> tuple[str, tuple[str, ...]]:
     repairs: list[Repair] = []
     for rule in TEXT_RULES:
         code, found = rule(code)
@@ -64,4 +74,4 @@ def repair_source(code: str) -> Repaired:
             break
         code, applied = apply_fixes(code, fixes)
         repairs += applied
-    return Repaired(code=code, repairs=[str(repair) for repair in repairs])
+    return code, tuple(str(repair) for repair in repairs)

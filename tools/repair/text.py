@@ -16,7 +16,6 @@ from tools.repair.source import (
     Edit,
     Fix,
     Source,
-    bound_names,
     delete_statement,
     insert_line,
     parse,
@@ -135,7 +134,7 @@ def ensure_manim_import(src: Source) -> list[Fix]:
 def import_used_modules(src: Source) -> list[Fix]:
     """`import math` (random, itertools, ...) for a module used as `math.x` but never imported."""
     assert src.tree is not None
-    bound = bound_names(src.tree)
+    bound = src.bound
     missing: dict[str, int] = {}
     for node in src.nodes():
         if (
