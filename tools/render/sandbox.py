@@ -201,10 +201,10 @@ def current_sandbox() -> Sandbox:
 def probe(settings: SandboxSettings) -> SandboxStatus:
     """Find the strongest working layers by running Python under them."""
     base: list[Layer] = ["env", "rlimits", "timeout", "tex"]
+    missing: dict[str, str] = {}
     if settings.sandbox == "off":
         missing = dict.fromkeys(ISOLATION_LAYERS, "the sandbox is off (MANIMGRAPH_SANDBOX=off)")
         return SandboxStatus(mode="off", active=base, missing=missing)
-    missing: dict[str, str] = {}
     if shutil.which("bwrap", path=STANDARD_PATH) is None:
         missing["namespaces"] = "bubblewrap is not installed (apt-get install bubblewrap)"
     else:

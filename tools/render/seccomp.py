@@ -35,7 +35,7 @@ CLONE_NEWUSER = 0x10000000
 def seccomp_available() -> str | None:
     """None when a filter can be built here, else why not."""
     try:
-        import pyseccomp  # noqa: F401
+        import pyseccomp  # type: ignore[import-untyped]  # noqa: F401
     except (ImportError, OSError) as exc:  # the binding loads libseccomp.so.2 on import
         return f"libseccomp is unavailable ({exc}); install libseccomp2 and pyseccomp"
     return None
@@ -43,7 +43,7 @@ def seccomp_available() -> str | None:
 
 def seccomp_program_fd() -> int:
     """A file descriptor holding the compiled filter; the caller passes it on and closes it."""
-    import pyseccomp as seccomp
+    import pyseccomp as seccomp  # type: ignore[import-untyped]
 
     deny = seccomp.ERRNO(errno.EPERM)
     rules = seccomp.SyscallFilter(seccomp.ALLOW)

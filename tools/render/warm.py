@@ -154,7 +154,7 @@ class WarmPool:
         Returns the harness's result (paths relative to `workdir`) and the log tail.
         Raises WorkerFailed (the caller renders cold) or TimeoutError.
         """
-        request = {
+        request: dict[str, object] = {
             "id": uuid.uuid4().hex,
             "code": code,
             "quality": settings.quality,
