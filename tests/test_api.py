@@ -236,3 +236,21 @@ def test_presets_health_metrics(served: Any) -> None:
     metrics = client.get("/metrics").text
     assert 'manimgraph_jobs_total{kind="generate",status="completed"}' in metrics
     assert "manimgraph_scene_renders_total" in metrics
+
+
+def test_a_budget_in_the_request_caps_model_calls(tmp_path: Path) -> None:
+    with make_client(tmp_path / "data") as client:
+        accepted = client.post(
+            "/api/v1/generate",
+            json={"prompt": "Explain circles", "scene_count": 2, "budget": {"max_calls": 2}},
+        ).json()
+        job = wait_for(client, accepted["job_id"])
+        result = client.get(f"/api/v1/jobs/{accepted['job_id']}/result").json()
+        bad = client.post("/api/v1/generate", json={"prompt": "x", "budget": {"max_calls": -1}})
+
+    assert job["status"] == "completed", job
+    assert job["usage"]["total"]["calls"] == 2 and job["usage"]["budget_exhausted"]
+    assert result["usage"]["by_agent"]["planner"]["calls"] == 1
+    reasons = [scene["fallback_reason"] or "" for scene in result["scenes"]]
+    assert sum(reason.startswith("budget_exhausted") for reason in reasons) == 1
+    assert bad.status_code == 422 and set(bad.json()) == ERROR_KEYS
