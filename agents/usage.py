@@ -111,12 +111,20 @@ class UsageMeter(AsyncCallbackHandler):
 
     raise_error = True  # a BudgetExhausted raised at the start of a call aborts the call
 
-    def __init__(self, budget: Budget | None = None, prices: PriceTable | None = None) -> None:
+    def __init__(
+        self,
+        budget: Budget | None = None,
+        prices: PriceTable | None = None,
+        *,
+        spent: UsageReport | None = None,
+    ) -> None:
+        """`spent` is what the job used before (a resumed job keeps counting from it)."""
         self.budget = budget or Budget()
         self.prices = prices or PriceTable.load()
-        self._report = UsageReport()
+        self._report = spent.model_copy(deep=True) if spent is not None else UsageReport()
         self._started: dict[UUID, tuple[float, str, int | None]] = {}
-        self._calls_made = 0  # counted at the start, so concurrent calls cannot overshoot
+        # Counted at the start of a call, so concurrent calls cannot overshoot the cap.
+        self._calls_made = self._report.total.calls
 
     def report(self) -> UsageReport:
         """A copy of the usage so far."""

@@ -152,7 +152,11 @@ async def execute_job(
     if store.transition_job(job.id, ACTIVE, status="running", error=None) is None:
         raise JobError(f"job {job.id} is no longer queued or running")
     app = (graph or build_video_graph()).compile(checkpointer=checkpointer)
-    meter = UsageMeter(ctx.limits.budget)
+    # A resumed job keeps counting from what it used before it stopped.
+    spent = (job.result or {}).get("usage") if resume else None
+    meter = UsageMeter(
+        ctx.limits.budget, spent=UsageReport.model_validate(spent) if spent else None
+    )
     ctx = replace(ctx, usage=meter)
     config: dict[str, Any] = {
         "configurable": {"thread_id": job.id},

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from langgraph.checkpoint.memory import InMemorySaver
 
+from agents.calls import ProviderError
 from agents.models import ModelFactory, ModelSpec
 from agents.usage import Budget
 from graphs.context import VideoContext
 from graphs.limits import Limits
-from graphs.requests import GenerateRequest
-from graphs.runner import run_job
+from graphs.requests import GenerateRequest, JobSpec
+from graphs.runner import execute_job, run_job, submit_job
 from tests.conftest import GOOD_SCENE
-from tests.fakes import AnthropicServer, OpenAIServer, RecordedRequest, Reply
+from tests.fakes import AnthropicServer, Fault, Item, OpenAIServer, RecordedRequest, Reply
 from tests.offline_responder import offline_reply, structured_name
 from tools.store import Store
 
@@ -89,3 +91,34 @@ async def test_the_fixer_gets_frames_only_when_its_model_reads_images(
     assert bool(images) == sees_frames
     assert all(url.startswith("data:image/png;base64,") for url in images)
     assert len(images) <= 4
+
+
+@pytest.mark.slow
+async def test_a_resumed_job_keeps_counting_what_it_spent(
+    store: Store, openai_server: OpenAIServer
+) -> None:
+    refused: list[bool] = []
+
+    def first_coder_call_fails(request: RecordedRequest) -> Item:
+        if structured_name(request) is None and not refused:
+            refused.append(True)
+            return Fault(401)
+        return offline_reply(request)
+
+    openai_server.respond_with(first_coder_call_fails)
+    ctx = VideoContext(models=ModelFactory(default=spec(openai_server, "gpt-4o-mini")), store=store)
+    saver = InMemorySaver()
+    job = submit_job(
+        store, JobSpec(request=GenerateRequest(prompt="Explain circles", scene_count=1))
+    )
+
+    with pytest.raises(ProviderError, match="API key was rejected"):
+        await execute_job(job, ctx, checkpointer=saver)
+    failed = store.transition_job(job.id, ("failed",), status="queued", error=None)
+    assert failed is not None and failed.result is not None
+    assert failed.result["usage"]["total"]["calls"] == 2  # the plan, and the refused code
+    summary = await execute_job(failed, ctx, checkpointer=saver, resume=True)
+
+    assert summary.usage is not None
+    assert summary.usage.by_agent["planner"].calls == 1  # not planned again, still counted
+    assert summary.usage.total.calls == len(openai_server.requests)
