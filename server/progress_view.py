@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Self
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from graphs.events import ProgressEvent
 
-__all__ = ["ProgressView"]
+__all__ = ["ProgressPanel", "ProgressView"]
 
 _SCENE_STEPS = {
     "coding": 1,
@@ -21,22 +22,13 @@ _SCENE_STEPS = {
 }
 
 
-class ProgressView:
-    """Shows what a job is doing while it runs; a context manager around the job."""
+class ProgressPanel:
+    """Rich progress bars shown while the `with` block runs (the CLI's and the evals')."""
 
-    def __init__(self, console: Console) -> None:
-        self._progress = Progress(
-            TextColumn("{task.description:<14}"),
-            BarColumn(),
-            TextColumn("{task.fields[status]}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        )
-        self._job = self._progress.add_task("job", total=1.0, status="starting")
-        self._scenes: dict[int, TaskID] = {}
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
 
-    def __enter__(self) -> ProgressView:
+    def __enter__(self) -> Self:
         self._progress.start()
         return self
 
@@ -47,6 +39,24 @@ class ProgressView:
         tb: TracebackType | None,
     ) -> None:
         self._progress.stop()
+
+
+class ProgressView(ProgressPanel):
+    """Shows what a job is doing while it runs; a context manager around the job."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(
+            Progress(
+                TextColumn("{task.description:<14}"),
+                BarColumn(),
+                TextColumn("{task.fields[status]}"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=False,
+            )
+        )
+        self._job = self._progress.add_task("job", total=1.0, status="starting")
+        self._scenes: dict[int, TaskID] = {}
 
     def on_event(self, event: ProgressEvent, fraction: float) -> None:
         """Move the job bar and the bar of the event's scene."""
