@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from server.main import create_app
 from server.settings import Settings
+from tests.processes import processes_in
 
 TERMINAL = {"completed", "failed", "cancelled"}
 
@@ -36,26 +37,7 @@ def wait_for(
 def render_processes(data_dir: Path) -> list[int]:
     """Pids of live processes rendering in a work directory under `data_dir`.
 
-    Matched by the inode of their working directory, since inside the sandbox the
-    directory has another name; an idle warm worker (whose directory is its `.warm-*`
-    root, not a request's) is not rendering.
+    An idle warm worker (whose directory is its `.warm-*` root, not a request's) is not
+    rendering.
     """
-    rendering = set()
-    for path in data_dir.rglob("*"):
-        try:
-            if path.is_dir() and not path.name.startswith(".warm-"):
-                rendering.add((path.stat().st_dev, path.stat().st_ino))
-        except OSError:  # removed while we looked
-            continue
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cwd = (entry / "cwd").stat()
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if ") Z " not in stat and (cwd.st_dev, cwd.st_ino) in rendering:
-            pids.append(int(entry.name))
-    return pids
+    return processes_in(path for path in data_dir.rglob("*") if not path.name.startswith(".warm-"))

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import pytest
 
+from tests.processes import processes_in
 from tools.render import RenderResult, RenderSettings, render_scene
 from tools.render.errors import error_from_exit, latex_error
 
@@ -75,21 +76,8 @@ def scene_with(body: str, imports: str = "") -> str:
 
 
 def live_processes_in(workdir: Path) -> list[int]:
-    """Pids of non-zombie processes running in `workdir`: the harness and all it started.
-
-    Compared by inode, since inside the sandbox the directory has another name.
-    """
-    target = workdir.stat()
-    members = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            cwd = (proc / "cwd").stat()
-            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if (cwd.st_dev, cwd.st_ino) == (target.st_dev, target.st_ino) and state != "Z":
-            members.append(int(proc.name))
-    return members
+    """Pids of non-zombie processes running in `workdir`: the harness and all it started."""
+    return processes_in([workdir])
 
 
 async def wait_until_gone(workdir: Path, within_s: float) -> None:
