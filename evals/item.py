@@ -1,19 +1,19 @@
 """One dataset item through the real graph: generate, apply its edits, judge, measure.
 
-Jobs go through `graphs.runner.submit_job`/`execute_job` exactly as `manimgraph
-generate` and `edit` run them, each item in its own project of the run's store.
+Jobs go through the job room (`JobRoom.submit` and `run`) exactly as `manimgraph
+generate` and `edit` run them, each item in its own project of the run's store; the item's
+models (metered, maybe with injected faults) replace the configured ones.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from agents.models import ModelSpec, Role
+from agents.models import ModelFactory, ModelSpec, Role
 from agents.usage import UsageReport
 from evals.config import EvalConfig
 from evals.dataset import EditStep, EvalItem
@@ -28,11 +28,11 @@ from evals.metrics import (
 )
 from evals.results import EditResult, ItemResult, JudgeResult
 from evals.trace import EventTrace
-from graphs.context import VideoContext
 from graphs.errors import JobError
+from graphs.jobs import JobRecord, JobRoom
+from graphs.limits import Limits
 from graphs.requests import EditRequest, GenerateRequest, JobSpec
-from graphs.runner import execute_job, submit_job
-from tools.store import JobRecord, Store
+from tools.store import Store
 
 __all__ = ["FRAMES", "ItemEnv", "run_item"]
 
@@ -42,24 +42,18 @@ FRAMES = 3
 
 @dataclass(frozen=True)
 class ItemEnv:
-    """What every item of a run shares: settings, store, render slots, output dir."""
+    """What every item of a run shares: settings, the job room (store, render slots), output."""
 
     config: EvalConfig
-    store: Store
-    render_slots: asyncio.Semaphore
+    room: JobRoom
     out_dir: Path
 
 
 async def run_item(item: EvalItem, env: ItemEnv) -> ItemResult:
     """Generate the item's video, apply its edits, judge it; failures become results."""
-    config, store = env.config, env.store
+    config, room, store = env.config, env.room, env.room.store
     models = item_models(config.models, chaos=config.chaos, seed=item_seed(config.seed, item.id))
-    ctx = VideoContext(
-        models=models.factory,
-        store=store,
-        limits=config.limits(),
-        render_slots=env.render_slots,
-    )
+    limits = config.limits()
     request = GenerateRequest(
         prompt=item.prompt,
         scene_count=item.scene_count,
@@ -67,10 +61,10 @@ async def run_item(item: EvalItem, env: ItemEnv) -> ItemResult:
         quality=config.quality,
         target_duration=config.target_duration,
     )
-    job = submit_job(store, JobSpec(request=request, models=config.models, limits=ctx.limits))
+    job = await room.submit(JobSpec(request=request, models=config.models, limits=limits))
     trace = EventTrace()
     started = time.perf_counter()
-    failure = await _execute(job, ctx, trace)
+    failure = await _execute(room, job, models.factory, trace)
     ended = time.perf_counter()
     facts = GenerationFacts(
         project_id=job.project_id,
@@ -81,9 +75,12 @@ async def run_item(item: EvalItem, env: ItemEnv) -> ItemResult:
         ),
         target_seconds=config.target_duration,
     )
-    result = item_result(item, store, env.out_dir, facts)
+    result = await item_result(item, store, env.out_dir, facts)
     edits = (
-        [await _edit(step, job.project_id, ctx, config.models) for step in item.edits]
+        [
+            await _edit(step, job.project_id, room, models.factory, config.models, limits)
+            for step in item.edits
+        ]
         if failure is None
         else []
     )
@@ -98,33 +95,38 @@ async def run_item(item: EvalItem, env: ItemEnv) -> ItemResult:
     return result.model_copy(update=update)
 
 
-async def _execute(job: JobRecord, ctx: VideoContext, trace: EventTrace) -> Exception | None:
+async def _execute(
+    room: JobRoom, job: JobRecord, factory: ModelFactory, trace: EventTrace
+) -> Exception | None:
     """Run a submitted job; its failure is returned (the job row records it), not raised."""
     try:
-        await execute_job(job, ctx, on_event=trace.record)
+        await room.run(job.id, on_event=trace.record, factory=factory)
     except Exception as exc:
         return exc
     return None
 
 
 async def _edit(
-    step: EditStep, project_id: str, ctx: VideoContext, models: Mapping[Role, ModelSpec]
+    step: EditStep,
+    project_id: str,
+    room: JobRoom,
+    factory: ModelFactory,
+    models: Mapping[Role, ModelSpec],
+    limits: Limits,
 ) -> EditResult:
     """Apply one edit; compare every slot's version and video bytes before and after."""
-    before = slot_states(ctx.store, project_id)
+    before = await slot_states(room.store, project_id)
     request = EditRequest(
         project_id=project_id, scene_number=step.scene_number, edit_prompt=step.edit_prompt
     )
     started = time.perf_counter()
     try:
-        job = submit_job(
-            ctx.store, JobSpec(request=request, models=dict(models), limits=ctx.limits)
-        )
+        job = await room.submit(JobSpec(request=request, models=dict(models), limits=limits))
     except JobError as exc:
         return edit_result(step, before, before, error=str(exc), seconds=0.0)
-    failure = await _execute(job, ctx, EventTrace())
+    failure = await _execute(room, job, factory, EventTrace())
     error = None if failure is None else (str(failure) or type(failure).__name__)
-    after = slot_states(ctx.store, project_id)
+    after = await slot_states(room.store, project_id)
     seconds = time.perf_counter() - started
     return edit_result(step, before, after, error=error, seconds=seconds)
 

@@ -107,7 +107,7 @@ class Evidence:
 
 async def gather_evidence(store: Store, project_id: str, *, frames: int = 3) -> Evidence:
     """The plan and layout report of a project's current version, and `frames` PNG frames."""
-    project = store.get_project(project_id)
+    project = await store.get_project(project_id)
     if project is None or project.current is None:
         raise ValueError(f"project {project_id} has no version to judge")
     versions = {v.id: v for scene in project.scenes for v in scene.versions}

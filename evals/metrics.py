@@ -7,6 +7,7 @@ times; the item's usage meter and call timer hold model calls, tokens and model 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import re
@@ -92,18 +93,13 @@ def time_split(wall: float, model: list[Interval], render: list[Interval]) -> Ti
     )
 
 
-def slot_states(store: Store, project_id: str) -> dict[int, SlotState]:
+async def slot_states(store: Store, project_id: str) -> dict[int, SlotState]:
     """Each slot of the project's current version with the hash of its video bytes."""
-    project = store.get_project(project_id)
-    if project is None or project.current is None:
-        return {}
-    versions = {v.id: v for scene in project.scenes for v in scene.versions}
     states = {}
-    for slot in project.current.slots:
-        version = versions[slot.scene_version_id]
+    for version in await store.current_scenes(project_id):
         path = store.artifacts.path(version.video)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        states[slot.number] = SlotState(version.id, version.version, digest)
+        digest = hashlib.sha256(await asyncio.to_thread(path.read_bytes)).hexdigest()
+        states[version.number] = SlotState(version.id, version.version, digest)
     return states
 
 
@@ -138,7 +134,7 @@ def edit_result(
     )
 
 
-def item_result(
+async def item_result(
     item: EvalItem,
     store: Store,
     out_dir: Path,
@@ -148,7 +144,7 @@ def item_result(
 
     Usage, edits, injected faults and judge scores are added by the item runner.
     """
-    project = store.get_project(facts.project_id) if facts.failure is None else None
+    project = await store.get_project(facts.project_id) if facts.failure is None else None
     retries, fix_rounds = facts.trace.retries(), facts.trace.fix_rounds()
     scenes = _scenes(project, retries, fix_rounds) if project else []
     errors: Counter[str] = Counter()

@@ -3,33 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import TracebackType
+from typing import Self
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from evals.results import ItemResult
-from server.progress_view import ProgressPanel
 
 __all__ = ["EvalProgress"]
 
 
-class EvalProgress(ProgressPanel):
+class EvalProgress:
     """A `RunObserver` drawing one bar; use it as a context manager around the run."""
 
     def __init__(self, console: Console) -> None:
-        super().__init__(
-            Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[tally]}"),
-                TimeElapsedColumn(),
-                console=console,
-            )
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[tally]}"),
+            TimeElapsedColumn(),
+            console=console,
         )
         self._task = self._progress.add_task("items", total=None, tally="")
         self._successes = 0
         self._cost = 0.0
+
+    def __enter__(self) -> Self:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
 
     def started(self, name: str, total: int, done: Sequence[ItemResult]) -> None:
         """Start the bar of run `name`; results from an earlier session count as done."""

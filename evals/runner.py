@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,7 +32,7 @@ from evals.record import RUN_FILE, EvalInputError, RunRecord, read_run
 from evals.report import write_reports
 from evals.results import RESULTS_FILE, ItemResult, append_result, read_results
 from evals.summary import Summary, summarize
-from tools.store import Store
+from graphs.jobs import JobRoom
 
 __all__ = [
     "SUMMARY_FILE",
@@ -144,13 +143,8 @@ async def execute_run(plan: RunPlan, observer: RunObserver | None = None) -> Sum
     write_model(plan.out / RUN_FILE, plan.record)
     if observer is not None:
         observer.started(plan.out.name, len(plan.items), plan.done)
-    with Store.open(plan.store_dir) as store:
-        env = ItemEnv(
-            config=plan.config,
-            store=store,
-            render_slots=asyncio.Semaphore(os.cpu_count() or 1),
-            out_dir=plan.out,
-        )
+    async with JobRoom.open(plan.store_dir) as room:
+        env = ItemEnv(config=plan.config, room=room, out_dir=plan.out)
         running = asyncio.Semaphore(plan.config.concurrency)
 
         async def one(item: EvalItem) -> ItemResult:

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from graphs.events import ProgressEvent
+from graphs.jobs import JobProgress
 
 __all__ = ["EventTrace", "Interval", "covered"]
 
@@ -28,8 +29,8 @@ class EventTrace:
 
     events: list[tuple[float, ProgressEvent]] = field(default_factory=list)
 
-    def record(self, event: ProgressEvent, fraction: float) -> None:
-        """An `on_event` handler for `graphs.runner.execute_job`."""
+    def record(self, event: ProgressEvent, _progress: JobProgress) -> None:
+        """An `on_event` handler for `JobRoom.run`."""
         self.events.append((time.perf_counter(), event))
 
     def retries(self) -> Counter[int]:

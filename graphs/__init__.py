@@ -1,4 +1,4 @@
-"""Graph builders, state and the job runner.
+"""Graph builders, state and the job room.
 
 Example:
     >>> from graphs import build_video_graph
@@ -6,9 +6,9 @@ Example:
 """
 
 from graphs.context import VideoContext
+from graphs.jobs import JobRoom, JobSummary
 from graphs.limits import Limits
 from graphs.requests import EditRequest, GenerateRequest, JobSpec
-from graphs.runner import JobSummary, run_job
 from graphs.scene import build_scene_graph
 from graphs.state import SceneOutcome, SceneState, SceneTask, VideoState
 from graphs.video import build_video_graph
@@ -16,6 +16,7 @@ from graphs.video import build_video_graph
 __all__ = [
     "EditRequest",
     "GenerateRequest",
+    "JobRoom",
     "JobSpec",
     "JobSummary",
     "Limits",
@@ -26,5 +27,4 @@ __all__ = [
     "VideoState",
     "build_scene_graph",
     "build_video_graph",
-    "run_job",
 ]

@@ -6,13 +6,13 @@ both join stored clips, write the deliverables and commit them in one transactio
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import json
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from agents.assembler import SceneClip, assemble_video
+from agents.assembler import Assembly, SceneClip, assemble_video
 from agents.schemas import ScenePlan, VideoDescription, VideoPlan
 from graphs.errors import NotFound
 from tools.store import (
@@ -37,13 +37,9 @@ Slot = tuple[str, str, float, ScenePlan]
 """A slot's code, video artifact key, duration and plan."""
 
 
-def stored_slots(store: Store, project_id: str) -> dict[int, SceneVersionRecord]:
+async def stored_slots(store: Store, project_id: str) -> dict[int, SceneVersionRecord]:
     """The scene version in each slot of the project's current version."""
-    project = store.get_project(project_id)
-    if project is None or project.current is None:
-        return {}
-    versions = {v.id: v for scene in project.scenes for v in scene.versions}
-    return {slot.number: versions[slot.scene_version_id] for slot in project.current.slots}
+    return {version.number: version for version in await store.current_scenes(project_id)}
 
 
 def slot_of(version: SceneVersionRecord) -> Slot:
@@ -74,25 +70,31 @@ async def commit_assembly(
     ]
     plan = VideoPlan(title=project.title, scenes=[plan for _, (_, _, _, plan) in ordered])
     work_root = store.data_dir / "work"
-    work_root.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(work_root.mkdir, parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=work_root) as work:
         assembly = await assemble_video(description, plan, clips, Path(work))
-        put = store.artifacts.put_file
-        output = AssembledVideo(
-            video=put(assembly.video, ".mp4"),
-            thumbnail=put(assembly.thumbnail, ".png"),
-            subtitles=put(assembly.subtitles, ".srt"),
-            manifest=put(assembly.manifest, ".json"),
-            duration=assembly.duration,
-        )
-    return store.commit_version(
+        output = await asyncio.to_thread(_store_files, store, assembly, description)
+    return await store.commit_version(
         project, new_versions, output, kept=kept, carry_over=True, job_id=job_id
     )
 
 
-def existing_project(store: Store, project_id: str) -> ProjectFields:
+def _store_files(store: Store, assembly: Assembly, description: VideoDescription) -> AssembledVideo:
+    """Put the deliverables into the artifact store (blocking file I/O: run in a thread)."""
+    put = store.artifacts.put_file
+    return AssembledVideo(
+        video=put(assembly.video, ".mp4"),
+        thumbnail=put(assembly.thumbnail, ".png"),
+        subtitles=put(assembly.subtitles, ".srt"),
+        manifest=put(assembly.manifest, ".json"),
+        duration=assembly.duration,
+        description=description.description,
+    )
+
+
+async def existing_project(store: Store, project_id: str) -> ProjectFields:
     """The fields of a stored project, for a commit that keeps them as they are."""
-    project = store.get_project(project_id)
+    project = await store.get_project(project_id)
     if project is None:
         raise NotFound(f"no project {project_id}")
     return ProjectFields(
@@ -108,18 +110,17 @@ async def revert_scene(
     store: Store, project_id: str, number: int, version: int
 ) -> ProjectVersionRecord:
     """Make an old version of a scene current again; history is kept, nothing re-renders."""
-    project = existing_project(store, project_id)
-    target = store.scene_version(project_id, number, version)
-    slots = {n: slot_of(v) for n, v in stored_slots(store, project_id).items()}
+    project = await existing_project(store, project_id)
+    target = await store.scene_version(project_id, number, version)
+    slots = {n: slot_of(v) for n, v in (await stored_slots(store, project_id)).items()}
     if target is None or number not in slots:
         raise NotFound(f"project {project_id} has no version {version} of scene {number}")
     slots[number] = slot_of(target)
-    current = store.current_version(project_id)
-    assert current is not None and current.manifest is not None
-    manifest = json.loads(store.artifacts.path(current.manifest).read_text())
+    current = await store.current_version(project_id)
+    assert current is not None
     description = VideoDescription(
-        title=manifest["title"],
-        description=manifest["description"],
-        chapters=[chapter["title"] for chapter in manifest["chapters"]],
+        title=project.title,
+        description=current.description or "",
+        chapters=[plan.title for _, (_, _, _, plan) in sorted(slots.items())],
     )
     return await commit_assembly(store, project, description, slots, [], kept={number: target.id})

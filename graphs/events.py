@@ -35,3 +35,6 @@ class ProgressEvent(BaseModel):
     scenes_total: int | None = None
     cached: bool | None = Field(default=None, description="Set when a render finished.")
     seconds: float | None = Field(default=None, description="Render wall time, when rendered.")
+    title: str | None = Field(default=None, description="The scene's planned title.")
+    repairs: int | None = Field(default=None, description="Repairs made so far without a model.")
+    fallback_reason: str | None = Field(default=None, description="Set when a scene falls back.")

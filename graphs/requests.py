@@ -13,12 +13,21 @@ from tools.render.models import Quality
 __all__ = [
     "MAX_PROMPT_CHARS",
     "MAX_SCENES",
+    "STYLES",
     "EditRequest",
     "GenerateRequest",
     "JobRequest",
     "JobSpec",
     "PromptText",
+    "Style",
 ]
+
+Style = Literal["dark", "light"]
+STYLES: dict[Style, str] = {
+    "dark": "light text on Manim's dark background",
+    "light": "dark text on white",
+}
+"""The visual styles a request may name (the palettes the scene code uses)."""
 
 MAX_PROMPT_CHARS = 4000
 MAX_SCENES = 12
@@ -36,7 +45,7 @@ class GenerateRequest(BaseModel):
     kind: Literal["generate"] = "generate"
     prompt: PromptText
     scene_count: int | None = Field(default=None, ge=1, le=MAX_SCENES)
-    style: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,31}$")] = "dark"
+    style: Style = "dark"
     quality: Quality = "low"
     target_duration: float = Field(default=40.0, ge=5, le=600)
     fallback: bool = Field(default=True, description="Replace a failing scene with a title card.")

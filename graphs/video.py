@@ -85,8 +85,8 @@ async def load_scene(
     request = state["request"]
     assert isinstance(request, EditRequest)
     store = runtime.context.store
-    project = store.get_project(request.project_id)
-    stored = store.scene_version(request.project_id, request.scene_number)
+    project = await store.get_project(request.project_id)
+    stored = await store.scene_version(request.project_id, request.scene_number)
     if project is None or stored is None:
         raise NotFound(f"project {request.project_id} has no scene {request.scene_number}")
     runtime.stream_writer(
@@ -114,11 +114,11 @@ async def assembler(state: VideoState, runtime: Runtime[VideoContext]) -> dict:
     """Join the current version of every slot and commit the new project version."""
     ctx = runtime.context
     runtime.stream_writer(ProgressEvent(stage="assembling", message="joining scenes").model_dump())
-    project = _project_fields(ctx.store, state)
+    project = await _project_fields(ctx.store, state)
     outcomes = sorted(state["scene_results"], key=lambda outcome: outcome.number)
     slots: dict[int, Slot] = {
         number: slot_of(version)
-        for number, version in stored_slots(ctx.store, state["project_id"]).items()
+        for number, version in (await stored_slots(ctx.store, state["project_id"])).items()
     }
     for o in outcomes:
         slots[o.number] = (o.code, o.render.video, o.render.duration, o.plan)
@@ -141,7 +141,7 @@ async def assembler(state: VideoState, runtime: Runtime[VideoContext]) -> dict:
     return {"version": summary}
 
 
-def _project_fields(store: Store, state: VideoState) -> ProjectFields:
+async def _project_fields(store: Store, state: VideoState) -> ProjectFields:
     request = state["request"]
     if isinstance(request, GenerateRequest):
         return ProjectFields(
@@ -152,7 +152,7 @@ def _project_fields(store: Store, state: VideoState) -> ProjectFields:
             quality=request.quality,
             owner=state.get("owner"),
         )
-    return existing_project(store, state["project_id"])
+    return await existing_project(store, state["project_id"])
 
 
 def _new_version(outcome: SceneOutcome) -> NewSceneVersion:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import socket
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import timedelta
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from datetime import UTC, datetime, timedelta
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -24,21 +27,32 @@ from rich.table import Table
 
 from agents.calls import ProviderError
 from agents.config import ConfigError, ModelConfig, load_model_config
-from evals.cli import eval_app
-from graphs.context import VideoContext
 from graphs.errors import JobError, NotFound
+from graphs.jobs import (
+    TERMINAL_STATUSES,
+    JobOutcome,
+    JobRecord,
+    JobRoom,
+    JobSummary,
+    project_summary,
+)
 from graphs.limits import Limits
+from graphs.render_loop import FileRender, render_file
 from graphs.requests import EditRequest, GenerateRequest, JobRequest, JobSpec
-from graphs.runner import JobSummary, execute_job, project_summary, submit_job
-from server.client import DEFAULT_URL, call_server, watch_job
-from server.health import check_health
+from server.health import HealthReport, check_health
 from server.main import create_app
 from server.progress_view import ProgressView
 from server.settings import LOOPBACK_HOSTS, Settings
 from tools.render.models import Quality
 from tools.render.sandbox import LAYERS, current_sandbox, sandbox_warning
-from tools.render.scene_file import render_file
-from tools.store import Store, StoreError
+from tools.store import (
+    ApiKeyRecord,
+    ArtifactStore,
+    CleanupReport,
+    ProjectSummary,
+    Store,
+    StoreError,
+)
 
 __all__ = ["app"]
 
@@ -53,6 +67,14 @@ DataDir = Annotated[
         help="Where projects live (default: the per-user data directory).",
     ),
 ]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="MANIMGRAPH_DATABASE_URL",
+        help="PostgreSQL (postgresql://…) instead of SQLite in the data directory.",
+    ),
+]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 ConfigFile = Annotated[
     Path | None,
@@ -65,6 +87,9 @@ FixerFlag = Annotated[str | None, typer.Option(help="provider:model of the visua
 MaxCalls = Annotated[int | None, typer.Option(help="Budget: model calls per job.", min=0)]
 MaxTokens = Annotated[int | None, typer.Option(help="Budget: tokens per job.", min=0)]
 MaxCost = Annotated[float | None, typer.Option(help="Budget: estimated USD per job.", min=0)]
+
+
+WATCH_POLL_S = 0.5
 
 
 class UserError(Exception):
@@ -95,8 +120,24 @@ def _errors() -> Iterator[None]:
         _fail(str(exc), 1)
 
 
-def _open_store(data_dir: Path | None) -> Store:
-    return Store.open(data_dir or Path(user_data_dir("manimgraph")))
+def _data_dir(data_dir: Path | None) -> Path:
+    return data_dir or Path(user_data_dir("manimgraph"))
+
+
+@asynccontextmanager
+async def _store(data_dir: Path | None, database_url: str | None) -> AsyncIterator[Store]:
+    store = await Store.open(_data_dir(data_dir), database_url=database_url)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+def _room(
+    data_dir: Path | None, database_url: str | None, models: ModelConfig | None = None
+) -> AbstractAsyncContextManager[JobRoom]:
+    options = {"models": models} if models is not None else {}
+    return JobRoom.open(_data_dir(data_dir), database_url=database_url, **options)
 
 
 def _show(payload: BaseModel | dict[str, Any], as_json: bool) -> None:
@@ -108,9 +149,23 @@ def _show(payload: BaseModel | dict[str, Any], as_json: bool) -> None:
         Console().print_json(data=data)
 
 
-def _print_summary(summary: JobSummary, as_json: bool) -> None:
+def _local_summary(summary: JobSummary, artifacts: ArtifactStore, job: JobRecord | None) -> dict:
+    """The CLI's JSON: the summary with artifact keys turned into local file paths."""
+    data = summary.model_dump(mode="json")
+    for name in ("video", "thumbnail", "subtitles", "manifest"):
+        key = data[name]
+        data[name] = str(artifacts.path(key)) if key else None
+    for scene in data["scenes"]:
+        scene["video"] = str(artifacts.path(scene["video"]))
+    if job is not None:
+        outcome = JobOutcome.of(job)
+        data.update(job_id=job.id, status=job.status, usage=outcome.usage.model_dump(mode="json"))
+    return data
+
+
+def _print_summary(summary: JobSummary, data: dict, as_json: bool) -> None:
     if as_json:
-        _show(summary, True)
+        _show(data, True)
         return
     table = Table(title=f"{summary.title} — version {summary.version}")
     for column in ("scene", "version", "status", "layout issues", "attempts"):
@@ -125,13 +180,14 @@ def _print_summary(summary: JobSummary, as_json: bool) -> None:
             str(scene.attempts),
         )
     stderr.print(table)
-    if summary.usage is not None:
-        total = summary.usage.total
+    if "usage" in data:
+        total = data["usage"]["total"]
         stderr.print(
-            f"models: {total.calls} calls, {total.tokens} tokens, est. ${total.cost_usd:.4f}",
+            f"models: {total['calls']} calls, {total['input_tokens'] + total['output_tokens']}"
+            f" tokens, est. ${total['cost_usd']:.4f}",
             highlight=False,
         )
-    Console().print(f"video: {summary.video}", highlight=False, soft_wrap=True)
+    Console().print(f"video: {data['video']}", highlight=False, soft_wrap=True)
 
 
 def _model_config(
@@ -145,20 +201,56 @@ def _model_config(
     return loaded.model_copy(update={"budget": loaded.budget.model_copy(update=caps)})
 
 
-def _run(request: JobRequest, data_dir: Path | None, as_json: bool, models: ModelConfig) -> None:
-    with _open_store(data_dir) as store:
-        ctx = VideoContext(
-            models=models.factory(), store=store, limits=Limits(budget=models.budget)
-        )
-        job = submit_job(store, JobSpec(request=request, models=models.roles, limits=ctx.limits))
-        if models.notice:
-            stderr.print(models.notice, style="dim", highlight=False)
-        warning = sandbox_warning(current_sandbox().status)
-        if warning is not None:
-            stderr.print(f"warning: {warning}", style="yellow", highlight=False)
-        with ProgressView(stderr) as view:
-            summary = asyncio.run(execute_job(job, ctx, on_event=view.on_event))
-    _print_summary(summary, as_json)
+def _run(
+    request: JobRequest,
+    data_dir: Path | None,
+    database_url: str | None,
+    as_json: bool,
+    models: ModelConfig,
+) -> None:
+    """Submit a job and run it here, checkpointed: `manimgraph resume` continues it."""
+
+    async def submit_and_run(room: JobRoom) -> JobRecord:
+        spec = JobSpec(request=request, models=models.roles, limits=Limits(budget=models.budget))
+        job = await room.submit(spec)
+        stderr.print(f"job {job.id} · project {job.project_id}", style="dim", highlight=False)
+        return job
+
+    if models.notice:
+        stderr.print(models.notice, style="dim", highlight=False)
+    warning = sandbox_warning(current_sandbox().status)
+    if warning is not None:
+        stderr.print(f"warning: {warning}", style="yellow", highlight=False)
+    asyncio.run(_drive(data_dir, database_url, models, as_json, submit_and_run))
+
+
+async def _drive(
+    data_dir: Path | None,
+    database_url: str | None,
+    models: ModelConfig | None,
+    as_json: bool,
+    pick: Callable[[JobRoom], Awaitable[JobRecord]],
+) -> None:
+    """Run the job `pick` chooses with progress bars, then print its summary. A failed job
+    prints its JSON too (with --json) and exits 1."""
+    async with _room(data_dir, database_url, models) as room:
+        job = await pick(room)
+        try:
+            with ProgressView(stderr) as view:
+                summary = await room.run(job.id, on_event=lambda _, progress: view.show(progress))
+        except (JobError, ProviderError) as exc:
+            failed = await room.store.get_job(job.id)
+            if as_json and failed is not None:
+                _show(_job_json(failed), True)
+            _fail(str(exc), 1)
+        done = await room.store.get_job(job.id)
+        data = _local_summary(summary, room.store.artifacts, done)
+    _print_summary(summary, data, as_json)
+
+
+def _job_json(job: JobRecord) -> dict:
+    """A job's row for people and scripts: status, stage, progress, scenes, error."""
+    return job.model_dump(mode="json", exclude={"request", "result", "idempotency_key"})
 
 
 @app.command()
@@ -179,6 +271,7 @@ def generate(
     max_tokens: MaxTokens = None,
     max_cost: MaxCost = None,
     data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
     as_json: AsJson = False,
 ) -> None:
     """Make a new project (a video) from a prompt."""
@@ -195,7 +288,7 @@ def generate(
             {"default": model, "planner": planner, "coder": coder, "fixer": fixer},
             {"max_calls": max_calls, "max_tokens": max_tokens, "max_cost_usd": max_cost},
         )
-        _run(request, data_dir, as_json, models)
+        _run(request, data_dir, database_url, as_json, models)
 
 
 @app.command()
@@ -211,6 +304,7 @@ def edit(
     max_tokens: MaxTokens = None,
     max_cost: MaxCost = None,
     data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
     as_json: AsJson = False,
 ) -> None:
     """Turn one scene into a new version and re-assemble the video."""
@@ -223,42 +317,58 @@ def edit(
             {"default": model, "coder": coder, "fixer": fixer},
             {"max_calls": max_calls, "max_tokens": max_tokens, "max_cost_usd": max_cost},
         )
-        _run(request, data_dir, as_json, models)
+        _run(request, data_dir, database_url, as_json, models)
 
 
 @app.command()
-def show(project_id: str, data_dir: DataDir = None, as_json: AsJson = False) -> None:
+def show(
+    project_id: str,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    as_json: AsJson = False,
+) -> None:
     """Show a project's current version and its scenes."""
+
+    async def read() -> tuple[JobSummary, dict]:
+        async with _store(data_dir, database_url) as store:
+            summary = await project_summary(store, project_id)
+            return summary, _local_summary(summary, store.artifacts, None)
+
     with _errors():
-        with _open_store(data_dir) as store:
-            summary = project_summary(store, project_id)
-        _print_summary(summary, as_json)
+        summary, data = asyncio.run(read())
+        _print_summary(summary, data, as_json)
 
 
 @app.command("list")
-def list_projects(data_dir: DataDir = None, as_json: AsJson = False) -> None:
+def list_projects(
+    data_dir: DataDir = None, database_url: DatabaseUrl = None, as_json: AsJson = False
+) -> None:
     """List projects, newest first."""
+
+    async def read() -> list[ProjectSummary]:
+        async with _store(data_dir, database_url) as store:
+            return await store.list_projects(limit=100, offset=0)
+
     with _errors():
-        with _open_store(data_dir) as store:
-            projects = store.list_projects(limit=100, offset=0)
         rows = [
             {
                 "project_id": p.id,
                 "title": p.title,
-                "created_at": p.created_at.isoformat(),
+                "status": p.status,
+                "created_at": p.created_at.isoformat(timespec="seconds"),
                 "version": p.current.version if p.current else None,
             }
-            for p in projects
+            for p in asyncio.run(read())
         ]
         if as_json:
             _show({"projects": rows, "count": len(rows)}, True)
             return
         table = Table(title="projects")
-        columns = ("project_id", "title", "created_at", "version")
-        for column in columns:
-            table.add_column(column)
+        table.add_column("project_id", no_wrap=True, min_width=32)
+        for column in ("title", "status", "created_at", "version"):
+            table.add_column(column, overflow="fold")
         for row in rows:
-            table.add_row(*(str(row[c]) for c in columns))
+            table.add_row(*(str(value) for value in row.values()))
         Console().print(table)
 
 
@@ -268,17 +378,21 @@ def render(
     scene: Annotated[str | None, typer.Option(help="Scene class (default: the only one).")] = None,
     quality: Annotated[str, typer.Option(help="low, medium or high.")] = "low",
     data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
     as_json: AsJson = False,
 ) -> None:
     """Check and render one scene file through the same path the agents use."""
+
+    async def run(code: str, q: Quality) -> FileRender:
+        async with _store(data_dir, database_url) as store:
+            return await render_file(store, code, q, scene_name=scene)
+
     with _errors():
         if not file.is_file():
             raise UserError(f"no such file: {file}")
         if quality not in ("low", "medium", "high"):
             raise UserError(f"quality must be low, medium or high, not {quality!r}")
-        q: Quality = quality  # type: ignore[assignment]
-        with _open_store(data_dir) as store:
-            outcome = asyncio.run(render_file(store, file.read_text(), q, scene_name=scene))
+        outcome = asyncio.run(run(file.read_text(), quality))  # type: ignore[arg-type]
         if as_json:
             _show(outcome, True)
         elif outcome.ok:
@@ -292,44 +406,98 @@ def render(
             raise typer.Exit(1)
 
 
-ServerUrl = Annotated[
-    str, typer.Option("--url", envvar="MANIMGRAPH_URL", help="The running server's base URL.")
-]
-ApiKey = Annotated[
-    str | None, typer.Option("--api-key", envvar="MANIMGRAPH_API_KEY", help="Your API key.")
-]
-
-
 @app.command()
 def status(
     job_id: str,
     watch: Annotated[bool, typer.Option("--watch", help="Follow until the job ends.")] = False,
     data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
     as_json: AsJson = False,
 ) -> None:
-    """A job's status, stage and progress (read from the store)."""
-    with _errors():
-        with _open_store(data_dir) as store:
-            job = store.get_job(job_id)
+    """A job's status, stage, progress and scenes, whichever process runs it."""
+
+    async def read() -> JobRecord:
+        async with _store(data_dir, database_url) as store:
+            job = await store.get_job(job_id)
             if job is None:
                 raise UserError(f"no job {job_id}")
-            if watch:
-                job = watch_job(store, job_id, stderr)
-        _show(job.model_dump(mode="json", exclude={"request", "result"}), as_json)
+            if not watch:
+                return job
+            with ProgressView(stderr) as view:
+                while True:
+                    view.show(job.progress_state)
+                    if job.status in TERMINAL_STATUSES:
+                        return job
+                    await asyncio.sleep(WATCH_POLL_S)
+                    job = await store.get_job(job_id) or job
+
+    with _errors():
+        _show(_job_json(asyncio.run(read())), as_json)
 
 
 @app.command()
-def cancel(job_id: str, url: ServerUrl = DEFAULT_URL, api_key: ApiKey = None) -> None:
-    """Cancel a job running in the server: its renders are killed."""
+def cancel(job_id: str, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Cancel a queued or running job; whichever process runs it stops and kills its renders."""
+
+    async def run() -> JobRecord | None:
+        async with _room(data_dir, database_url) as room:
+            if await room.store.get_job(job_id) is None:
+                raise UserError(f"no job {job_id}")
+            return await room.cancel(job_id)
+
     with _errors():
-        _show(call_server("DELETE", f"{url}/api/v1/jobs/{job_id}", api_key), as_json=False)
+        job = asyncio.run(run())
+        if job is None:
+            raise UserError(f"job {job_id} is not queued or running")
+        _show(_job_json(job), as_json=False)
 
 
 @app.command()
-def resume(job_id: str, url: ServerUrl = DEFAULT_URL, api_key: ApiKey = None) -> None:
-    """Continue a failed or cancelled job in the server from its last checkpoint."""
+def resume(
+    job_id: str,
+    config: ConfigFile = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """Continue a failed, cancelled or interrupted job here, from its last checkpoint.
+
+    Finished scenes are not rendered again. A job whose runner died is taken over once
+    its lease runs out.
+    """
+
+    async def pick(room: JobRoom) -> JobRecord:
+        job = await room.resume(job_id)
+        await _wait_for_dead_owner(room, job)
+        return job
+
     with _errors():
-        _show(call_server("POST", f"{url}/api/v1/jobs/{job_id}/resume", api_key), as_json=False)
+        models = load_model_config(config)
+        asyncio.run(_drive(data_dir, database_url, models, as_json, pick))
+
+
+async def _wait_for_dead_owner(room: JobRoom, job: JobRecord) -> None:
+    """Wait out the lease of a runner on this host whose process is gone (it was killed)."""
+    if job.lease_owner is None or job.lease_expires_at is None:
+        return
+    host, _, rest = job.lease_owner.partition(":")
+    pid = int(rest.split(":", 1)[0]) if rest.split(":", 1)[0].isdigit() else 0
+    if host != socket.gethostname() or pid <= 0 or _alive(pid):
+        return
+    wait = (job.lease_expires_at - datetime.now(UTC)).total_seconds()
+    if wait > 0:
+        stderr.print(f"waiting {wait:.0f} s for the lease of a stopped run", style="dim")
+        await asyncio.sleep(wait + 0.1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @app.command()
@@ -337,29 +505,45 @@ def cleanup(
     max_age: Annotated[float, typer.Option("--max-age", help="Age in hours.", min=0)],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Count, delete nothing.")] = False,
     data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
     as_json: AsJson = False,
 ) -> None:
     """Delete finished jobs, scratch directories and unused files older than --max-age."""
+
+    async def run() -> CleanupReport:
+        async with _store(data_dir, database_url) as store:
+            return await store.cleanup(timedelta(hours=max_age), dry_run=dry_run)
+
     with _errors():
-        with _open_store(data_dir) as store:
-            report = store.cleanup(timedelta(hours=max_age), dry_run=dry_run)
-        _show(report, as_json)
+        _show(asyncio.run(run()), as_json)
 
 
 @app.command()
-def stats(data_dir: DataDir = None, as_json: AsJson = False) -> None:
+def stats(
+    data_dir: DataDir = None, database_url: DatabaseUrl = None, as_json: AsJson = False
+) -> None:
     """Counts of jobs, projects, versions, fallbacks and stored bytes."""
+
+    async def run() -> dict[str, Any]:
+        async with _store(data_dir, database_url) as store:
+            return await store.stats()
+
     with _errors():
-        with _open_store(data_dir) as store:
-            numbers = store.stats()
-        _show(numbers, as_json)
+        _show(asyncio.run(run()), as_json)
 
 
 @app.command()
-def doctor(data_dir: DataDir = None, as_json: AsJson = False) -> None:
+def doctor(
+    data_dir: DataDir = None, database_url: DatabaseUrl = None, as_json: AsJson = False
+) -> None:
     """Check what renders need (database, disk, manim, LaTeX, ffmpeg) and the sandbox layers."""
-    with _errors(), _open_store(data_dir) as store:
-        report = asyncio.run(check_health(store.data_dir, store.ping))
+
+    async def run() -> HealthReport:
+        async with _store(data_dir, database_url) as store:
+            return await check_health(store.data_dir, store.ping)
+
+    with _errors():
+        report = asyncio.run(run())
     if as_json:
         _show(report, as_json)
     else:
@@ -379,19 +563,39 @@ def doctor(data_dir: DataDir = None, as_json: AsJson = False) -> None:
 
 keys = typer.Typer(help="API keys of the server.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
-app.add_typer(eval_app, name="eval")
+db = typer.Typer(help="The database's schema.", no_args_is_help=True)
+app.add_typer(db, name="db")
 
 
 @keys.command("create")
-def keys_create(name: str, data_dir: DataDir = None, as_json: AsJson = False) -> None:
+def keys_create(
+    name: str, data_dir: DataDir = None, database_url: DatabaseUrl = None, as_json: AsJson = False
+) -> None:
     """Create a key; it is shown once and stored only as a hash."""
+
+    async def run() -> tuple[ApiKeyRecord, str]:
+        async with _store(data_dir, database_url) as store:
+            return await store.create_api_key(name)
+
     with _errors():
-        with _open_store(data_dir) as store:
-            record, plaintext = store.create_api_key(name)
+        record, plaintext = asyncio.run(run())
         if as_json:
             _show({"name": record.name, "key": plaintext}, True)
         else:
             Console().print(f"API key {record.name}: {plaintext}\nIt is not shown again.")
+
+
+@db.command("upgrade")
+def db_upgrade(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Migrate the database (and the checkpoint tables) to the current schema."""
+
+    async def run() -> None:
+        async with _room(data_dir, database_url):
+            pass
+
+    with _errors():
+        asyncio.run(run())
+        Console().print("database is at the current schema")
 
 
 @app.command()
@@ -399,14 +603,28 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
     data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
-    """Run the REST API; jobs run in this process and resume after a restart."""
+    """Run the REST API; jobs run in this process, and any server on the same database
+    takes over the jobs of one that died."""
+
+    async def open_api() -> bool:
+        async with _store(settings.data_dir, settings.database_url) as store:
+            return not await store.has_api_keys()
+
     with _errors():
-        settings = Settings(host=host, port=port, **({"data_dir": data_dir} if data_dir else {}))
-        with _open_store(settings.data_dir) as store:
-            open_api = not store.has_api_keys()
-        if open_api and host not in LOOPBACK_HOSTS:
+        settings = Settings(
+            host=host,
+            port=port,
+            **({"data_dir": data_dir} if data_dir else {}),
+            **({"database_url": database_url} if database_url else {}),
+        )
+        if asyncio.run(open_api()) and host not in LOOPBACK_HOSTS:
             raise UserError(
                 f"refusing to bind {host} with no API keys: run `manimgraph keys create NAME` first"
             )
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+for _command in entry_points(group="manimgraph.cli"):
+    app.add_typer(_command.load(), name=_command.name)

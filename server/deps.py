@@ -35,17 +35,17 @@ class Caller:
     name: str
 
 
-def _caller(
+async def _caller(
     request: Request,
     response: Response,
     store: StoreDep,
     x_api_key: Annotated[str | None, Header(description="Your API key.")] = None,
 ) -> Caller:
     """Authenticate by `X-API-Key` (when keys exist) and apply the caller's rate limit."""
-    if store.has_api_keys():
+    if await store.has_api_keys():
         if not x_api_key:
             raise ApiError(401, "missing_api_key", "send your API key in the X-API-Key header")
-        key = store.verify_api_key(x_api_key)
+        key = await store.verify_api_key(x_api_key)
         if key is None:
             raise ApiError(401, "invalid_api_key", "the API key is unknown or revoked")
         caller = Caller(owner=key.id, name=key.name)

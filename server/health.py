@@ -23,7 +23,7 @@ import importlib.util
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Literal
 
@@ -69,14 +69,14 @@ _manim_probes: dict[tuple[str, str], tuple[float, CheckResult]] = {}
 
 
 async def check_health(
-    data_dir: Path, database_ok: Callable[[], bool], *, manim_probe_ttl_s: float = 60.0
+    data_dir: Path, database_ok: Callable[[], Awaitable[bool]], *, manim_probe_ttl_s: float = 60.0
 ) -> HealthReport:
     """Check every dependency; cheap to poll.
 
     Args:
         data_dir: Where videos and renders are written; its free space is checked.
-        database_ok: Returns whether the database answers; run in a worker thread with a
-            timeout, and an exception counts as a failure.
+        database_ok: Returns whether the database answers; awaited with a timeout, and
+            an exception counts as a failure.
         manim_probe_ttl_s: How long a manim import probe is reused; 0 probes again.
     """
     database, disk, manim, sandbox = await asyncio.gather(
@@ -104,9 +104,9 @@ async def check_health(
     return HealthReport(status=overall, checks=checks, sandbox=sandbox.status)
 
 
-async def _check_database(database_ok: Callable[[], bool]) -> CheckResult:
+async def _check_database(database_ok: Callable[[], Awaitable[bool]]) -> CheckResult:
     try:
-        ok = await asyncio.wait_for(asyncio.to_thread(database_ok), DATABASE_TIMEOUT_S)
+        ok = await asyncio.wait_for(database_ok(), DATABASE_TIMEOUT_S)
     except TimeoutError:
         return CheckResult(status="fail", detail=f"no answer within {DATABASE_TIMEOUT_S:g} s")
     except Exception as exc:  # any error of the probe means the database cannot be used

@@ -1,4 +1,4 @@
-"""The FastAPI app: a lifespan owning the store, the checkpointer and the job manager.
+"""The FastAPI app: a lifespan owning the job room (store + checkpointer) and the runner.
 
 Run it with `manimgraph serve`; build it in tests with `create_app(Settings(...))`.
 """
@@ -11,21 +11,22 @@ import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from importlib.metadata import version
-from pathlib import Path
 
 from fastapi import FastAPI
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from agents.config import load_model_config
+from graphs.jobs import JobRoom
 from server.errors import install_error_handlers
 from server.jobs import JobManager
 from server.metrics import Metrics
 from server.ratelimit import RateLimiter
 from server.routes import jobs, projects, submit, system
 from server.settings import Settings
+from server.studio import mount_studio
 from tools.render.sandbox import current_sandbox, sandbox_warning
-from tools.store import Store
 
 __all__ = ["create_app"]
 
@@ -43,10 +44,6 @@ def webhook_secret(settings: Settings) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
-
-
-def _checkpoint_db(settings: Settings) -> Path:
-    return settings.data_dir / "checkpoints.db"
 
 
 class RequestMetrics:
@@ -81,29 +78,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = Store.open(settings.data_dir, database_url=settings.database_url)
-        if not store.has_api_keys():
-            log.warning(
-                "no API keys exist: the API is open to anyone who can reach %s", settings.host
-            )
+        models = load_model_config()
+        if models.notice:
+            log.info(models.notice)
         warning = sandbox_warning((await asyncio.to_thread(current_sandbox)).status)
         if warning is not None:
             log.warning(warning)
-        async with AsyncSqliteSaver.from_conn_string(str(_checkpoint_db(settings))) as saver:
-            await saver.setup()
+        async with JobRoom.open(
+            settings.data_dir,
+            database_url=settings.database_url,
+            models=models,
+            render_slots=asyncio.Semaphore(settings.render_slots),
+            lease=timedelta(seconds=settings.lease_seconds),
+        ) as room:
+            if not await room.store.has_api_keys():
+                log.warning(
+                    "no API keys exist: the API is open to anyone who can reach %s", settings.host
+                )
             metrics = Metrics()
             manager = JobManager(
-                store,
-                saver,
+                room,
                 max_concurrent_jobs=settings.max_concurrent_jobs,
-                render_slots=settings.render_slots,
                 max_jobs_per_key=settings.max_jobs_per_key,
                 metrics=metrics,
-                webhook_secret=webhook_secret(settings),
+                webhook_secret=await asyncio.to_thread(webhook_secret, settings),
                 webhook_attempts=settings.webhook_attempts,
             )
             app.state.settings = settings
-            app.state.store = store
+            app.state.store = room.store
             app.state.manager = manager
             app.state.metrics = metrics
             app.state.limiter = RateLimiter(settings.rate_limit)
@@ -112,7 +114,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
             finally:
                 await manager.stop()
-        store.close()
 
     app = FastAPI(
         title="manimgraph",
@@ -125,4 +126,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
 
     app.add_middleware(RequestMetrics)
+    mount_studio(app)
     return app

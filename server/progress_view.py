@@ -1,4 +1,5 @@
-"""Rich progress on stderr: the job's stage and one bar per scene."""
+"""Rich progress on stderr, drawn from a job's folded progress: the stage and one bar per
+scene. The CLI draws it while it runs a job and while it watches one run elsewhere."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import Self
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from graphs.events import ProgressEvent
+from graphs.jobs import JobProgress
 
-__all__ = ["ProgressPanel", "ProgressView"]
+__all__ = ["ProgressView"]
 
 _SCENE_STEPS = {
     "coding": 1,
@@ -19,14 +20,24 @@ _SCENE_STEPS = {
     "reviewing": 4,
     "fallback": 4,
     "saving": 5,
+    "done": 6,
 }
 
 
-class ProgressPanel:
-    """Rich progress bars shown while the `with` block runs (the CLI's and the evals')."""
+class ProgressView:
+    """A context manager showing a job's progress; feed it with `show`."""
 
-    def __init__(self, progress: Progress) -> None:
-        self._progress = progress
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("{task.description:<14}"),
+            BarColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self._job = self._progress.add_task("job", total=1.0, status="starting")
+        self._scenes: dict[int, TaskID] = {}
 
     def __enter__(self) -> Self:
         self._progress.start()
@@ -40,36 +51,20 @@ class ProgressPanel:
     ) -> None:
         self._progress.stop()
 
-
-class ProgressView(ProgressPanel):
-    """Shows what a job is doing while it runs; a context manager around the job."""
-
-    def __init__(self, console: Console) -> None:
-        super().__init__(
-            Progress(
-                TextColumn("{task.description:<14}"),
-                BarColumn(),
-                TextColumn("{task.fields[status]}"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=False,
+    def show(self, progress: JobProgress) -> None:
+        """Move the job bar and each scene's bar to the folded state."""
+        status = f"{progress.stage or 'queued'}: {progress.message[:60]}"
+        self._progress.update(self._job, completed=progress.fraction, status=status)
+        for scene in progress.scenes:
+            if scene.number not in self._scenes:
+                self._scenes[scene.number] = self._progress.add_task(
+                    f"scene {scene.number}", total=len(_SCENE_STEPS), status=""
+                )
+            detail = scene.state if scene.attempts <= 1 else f"{scene.state} (try {scene.attempts})"
+            self._progress.update(
+                self._scenes[scene.number],
+                completed=_SCENE_STEPS.get(scene.state, 0),
+                status=detail
+                if not scene.fallback_reason
+                else f"fallback: {scene.fallback_reason}",
             )
-        )
-        self._job = self._progress.add_task("job", total=1.0, status="starting")
-        self._scenes: dict[int, TaskID] = {}
-
-    def on_event(self, event: ProgressEvent, fraction: float) -> None:
-        """Move the job bar and the bar of the event's scene."""
-        self._progress.update(
-            self._job, completed=fraction, status=f"{event.stage}: {event.message[:60]}"
-        )
-        if event.scene is None:
-            return
-        if event.scene not in self._scenes:
-            self._scenes[event.scene] = self._progress.add_task(
-                f"scene {event.scene}", total=len(_SCENE_STEPS), status=""
-            )
-        step = len(_SCENE_STEPS) if event.status == "done" else _SCENE_STEPS.get(event.stage, 0)
-        self._progress.update(
-            self._scenes[event.scene], completed=step, status=f"{event.stage}: {event.message[:60]}"
-        )

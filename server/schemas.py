@@ -9,9 +9,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 
 from agents.models import ModelSpec, Role
 from agents.usage import Budget, UsageReport
-from graphs.requests import MAX_PROMPT_CHARS, MAX_SCENES
+from graphs.requests import MAX_PROMPT_CHARS, MAX_SCENES, Style
 from server.webhooks import CallbackUrl
 from tools.render.models import Quality
+from tools.store import JobStatus, ProjectStatus, SceneProgress, StageTiming
 
 __all__ = [
     "Accepted",
@@ -147,7 +148,7 @@ class GenerateBody(BaseModel):
 
     prompt: Prompt = Field(description=f"1-{MAX_PROMPT_CHARS} characters, not all blank.")
     scene_count: SceneNumber | None = None
-    style: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")] = "dark"
+    style: Style = Field(default="dark", description="A style of GET /api/v1/presets.")
     quality: Quality = "low"
     fallback: StrictBool = True
     callback_url: CallbackUrl | None = None
@@ -203,19 +204,8 @@ class Accepted(BaseModel):
     events_url: str
 
 
-JobStatus = Literal["queued", "running", "completed", "failed", "cancelled"]
-
-
-class SceneProgress(BaseModel):
-    """A scene's state within a running job."""
-
-    number: int
-    status: str
-    attempts: int
-
-
 class JobPublic(BaseModel):
-    """GET /api/v1/jobs/{id}."""
+    """GET /api/v1/jobs/{id}: the job's row and its folded progress, from any server process."""
 
     job_id: str
     kind: Literal["generate", "edit"]
@@ -224,7 +214,9 @@ class JobPublic(BaseModel):
     stage: str | None
     progress: float = Field(ge=0, le=1)
     message: str
-    scenes: list[SceneProgress]
+    scenes_total: int = Field(description="Scenes the job renders (0 until they are planned).")
+    scenes: list[SceneProgress] = Field(description="Each scene's state, attempts and repairs.")
+    stages: list[StageTiming] = Field(description="When each stage started and ended.")
     created_at: datetime
     updated_at: datetime
     error: str | None
@@ -278,6 +270,16 @@ class JobResult(BaseModel):
     usage: UsageReport = Field(description="Model calls, tokens and estimated cost.")
 
 
+class JobFinished(BaseModel):
+    """The terminal SSE event's data and the webhook's body: URLs only, never file paths."""
+
+    job_id: str
+    project_id: str
+    status: JobStatus
+    error: str | None
+    result: JobResult | None = Field(description="The result of a completed job.")
+
+
 class SceneVersionPublic(BaseModel):
     """One stored version of a scene."""
 
@@ -319,6 +321,7 @@ class ProjectPublic(BaseModel):
 
     project_id: str
     title: str
+    status: ProjectStatus = Field(description="generating, ready or failed.")
     prompt: str
     style: str
     quality: str
@@ -334,6 +337,7 @@ class ProjectListItem(BaseModel):
 
     project_id: str
     title: str
+    status: ProjectStatus = Field(description="generating, ready or failed.")
     created_at: datetime
     updated_at: datetime
     current_version: int | None

@@ -9,6 +9,8 @@ from platformdirs import user_data_dir
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graphs.jobs import default_lease
+
 __all__ = ["LOOPBACK_HOSTS", "Settings"]
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -32,3 +34,8 @@ class Settings(BaseSettings):
         description="HMAC key of webhook signatures; generated into data_dir if unset.",
     )
     webhook_attempts: int = Field(default=5, ge=1, le=20)
+    lease_seconds: float = Field(
+        default_factory=lambda: default_lease().total_seconds(),
+        gt=0,
+        description="How long a job's claim lasts unrenewed; a dead server's jobs wait this long.",
+    )

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from agents.usage import UsageReport
-from server.jobs import LiveJob
+from graphs.jobs import JobOutcome
 from server.schemas import (
+    JobFinished,
     JobPublic,
     JobResult,
     ProjectListItem,
     ProjectPublic,
     ProjectVersionPublic,
-    SceneProgress,
     ScenePublic,
     SceneResult,
     SceneVersionPublic,
 )
 from tools.store import JobRecord, ProjectRecord, ProjectSummary, SceneVersionRecord
 
-__all__ = ["API", "job_public", "job_result", "project_item", "project_public"]
+__all__ = [
+    "API",
+    "finished_body",
+    "job_public",
+    "job_result",
+    "project_item",
+    "project_public",
+]
 
 API = "/api/v1"
 
@@ -28,19 +34,11 @@ def _version_urls(project_id: str, number: int, version: int) -> str:
     return f"{API}/projects/{project_id}/scenes/{number}/versions/{version}"
 
 
-def job_public(job: JobRecord, live: LiveJob | None) -> JobPublic:
-    """A job's status, with per-scene progress while this process runs it."""
-    scenes = [
-        SceneProgress(number=n, status=s.status, attempts=s.attempts)
-        for n, s in sorted((live.scenes if live else {}).items())
-    ]
-    if not scenes and job.result:
-        scenes = [
-            SceneProgress(number=s["number"], status=s["status"], attempts=s["attempts"])
-            for s in job.result.get("scenes", [])
-        ]
+def job_public(job: JobRecord) -> JobPublic:
+    """A job's status with its folded progress, as stored by whichever process runs it."""
+    progress = job.progress_state
     eta = None
-    if live is not None and 0 < job.progress < 1:
+    if job.status == "running" and 0 < job.progress < 1:
         elapsed = (datetime.now(UTC) - job.created_at).total_seconds()
         eta = datetime.now(UTC) + timedelta(seconds=elapsed * (1 - job.progress) / job.progress)
     return JobPublic(
@@ -51,52 +49,67 @@ def job_public(job: JobRecord, live: LiveJob | None) -> JobPublic:
         stage=job.stage,
         progress=job.progress,
         message=job.message,
-        scenes=scenes,
+        scenes_total=progress.scenes_total,
+        scenes=list(progress.scenes),
+        stages=list(progress.stages),
         created_at=job.created_at,
         updated_at=job.updated_at,
         error=job.error,
         estimated_completion=eta,
-        usage=UsageReport.model_validate(job.result["usage"])
-        if job.result and job.result.get("usage")
-        else None,
+        usage=JobOutcome.of(job).usage if job.result else None,
     )
 
 
-def job_result(job: JobRecord, project: ProjectRecord) -> JobResult:
-    """The finished job's video and scenes, as URLs."""
-    assert job.result is not None
+def job_result(job: JobRecord, project: ProjectRecord | None) -> JobResult | None:
+    """The completed job's video and scenes as URLs; None if it did not complete or its
+    project (or that version) is gone."""
+    summary = JobOutcome.of(job).summary
+    if job.status != "completed" or summary is None or project is None:
+        return None
     versions = {(s.number, v.version): v for s in project.scenes for v in s.versions}
+    if not all((scene.number, scene.version) in versions for scene in summary.scenes):
+        return None
     scenes = []
-    for scene in job.result["scenes"]:
-        stored = versions[(scene["number"], scene["version"])]
-        base = _version_urls(project.id, scene["number"], scene["version"])
+    for scene in summary.scenes:
+        stored = versions[(scene.number, scene.version)]
+        base = _version_urls(project.id, scene.number, scene.version)
         scenes.append(
             SceneResult(
-                number=scene["number"],
-                scene_id=scene["scene_id"],
-                version=scene["version"],
-                status=scene["status"],
+                number=scene.number,
+                scene_id=scene.scene_id,
+                version=scene.version,
+                status=scene.status,
                 video_url=f"{base}/video",
                 source_url=f"{base}/source",
                 duration=stored.duration,
                 fallback_used=stored.fallback_used,
                 fallback_reason=stored.fallback_reason,
-                layout_issues=scene["layout_issues"],
+                layout_issues=scene.layout_issues,
                 attempts=stored.attempts,
                 repairs=[str(repair) for repair in stored.repairs],
             )
         )
-    version = job.result["version"]
-    download = f"{API}/projects/{project.id}/download?version={version}"
+    download = f"{API}/projects/{project.id}/download?version={summary.version}"
     return JobResult(
         job_id=job.id,
         project_id=project.id,
-        version=version,
+        version=summary.version,
         video_url=download,
-        thumbnail_url=f"{API}/projects/{project.id}/thumbnail?version={version}",
-        duration=job.result["duration"],
+        thumbnail_url=f"{API}/projects/{project.id}/thumbnail?version={summary.version}",
+        duration=summary.duration,
         scenes=scenes,
-        usage=UsageReport.model_validate(job.result.get("usage") or {}),
+        usage=JobOutcome.of(job).usage,
+    )
+
+
+def finished_body(job: JobRecord, project: ProjectRecord | None) -> JobFinished:
+    """The terminal event's data and the webhook's body."""
+    return JobFinished(
+        job_id=job.id,
+        project_id=job.project_id,
+        status=job.status,
+        error=job.error,
+        result=job_result(job, project),
     )
 
 
@@ -110,7 +123,7 @@ def _scene_version(project_id: str, number: int, v: SceneVersionRecord) -> Scene
         attempts=v.attempts,
         fallback_used=v.fallback_used,
         fallback_reason=v.fallback_reason,
-        layout_issues=len((v.layout_report or {}).get("issues", [])),
+        layout_issues=len(v.layout_issues),
         repairs=[str(repair) for repair in v.repairs],
         source_url=f"{base}/source",
         video_url=f"{base}/video",
@@ -145,6 +158,7 @@ def project_public(project: ProjectRecord) -> ProjectPublic:
     return ProjectPublic(
         project_id=project.id,
         title=project.title,
+        status=project.status,
         prompt=project.prompt,
         style=project.style,
         quality=project.quality,
@@ -161,6 +175,7 @@ def project_item(project: ProjectSummary) -> ProjectListItem:
     return ProjectListItem(
         project_id=project.id,
         title=project.title,
+        status=project.status,
         created_at=project.created_at,
         updated_at=project.updated_at,
         current_version=project.current.version if project.current else None,

@@ -2,38 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
+from graphs.jobs import ACTIVE_STATUSES, TERMINAL_STATUSES, JobRecord, JobStatus, NotResumable
 from server.deps import Caller, CallerDep, ManagerDep, StoreDep
 from server.errors import ApiError, error_responses
-from server.events import TERMINAL_EVENTS
-from server.jobs import NotResumable
 from server.routes.submit import accepted
 from server.schemas import Accepted, JobPublic, JobResult, JobsPublic, Page
-from server.views import API, job_public, job_result
-from tools.store import JobRecord, Store
+from server.views import API, finished_body, job_public, job_result
+from tools.store import Store
 
 __all__ = ["router"]
 
 router = APIRouter(prefix=f"{API}/jobs", tags=["jobs"])
 
-StatusFilter = Literal["queued", "running", "completed", "failed", "cancelled"]
+EVENT_POLL_S = 0.25
+"""How often the event stream reads the job row, which any process may be updating."""
 
 
-def owned_job(store: Store, job_id: str, caller: Caller) -> JobRecord:
+async def owned_job(store: Store, job_id: str, caller: Caller) -> JobRecord:
     """The caller's job; another key's job is as unknown as a missing one."""
-    job = store.get_job(job_id)
+    job = await store.get_job(job_id)
     if job is None or job.owner != caller.owner:
         raise ApiError(404, "not_found", f"no job {job_id}")
     return job
 
 
-def _owned_job(job_id: str, caller: CallerDep, store: StoreDep) -> JobRecord:
-    return owned_job(store, job_id, caller)
+async def _owned_job(job_id: str, caller: CallerDep, store: StoreDep) -> JobRecord:
+    return await owned_job(store, job_id, caller)
 
 
 OwnedJobDep = Annotated[JobRecord, Depends(_owned_job)]
@@ -54,38 +55,38 @@ class JobEventStream(EventSourceResponse):
 async def list_jobs(
     caller: CallerDep,
     store: StoreDep,
-    manager: ManagerDep,
     page: Annotated[Page, Query()],
-    status_: Annotated[StatusFilter | None, Query(alias="status")] = None,
+    status_: Annotated[JobStatus | None, Query(alias="status")] = None,
 ) -> JobsPublic:
     """The caller's jobs, newest first."""
-    jobs = store.list_jobs(
+    jobs = await store.list_jobs(
         status_, owner=caller.owner, limit=page.page_size, offset=(page.page - 1) * page.page_size
     )
     return JobsPublic(
-        data=[job_public(job, manager.live(job.id)) for job in jobs],
-        count=store.count_jobs(status=status_, owner=caller.owner),
+        data=[job_public(job) for job in jobs],
+        count=await store.count_jobs(status=status_, owner=caller.owner),
     )
 
 
 @router.get("/{job_id}", response_model=JobPublic, responses=error_responses(401, 404, 429))
-async def get_job(
-    job_id: str, caller: CallerDep, store: StoreDep, manager: ManagerDep
-) -> JobPublic:
+async def get_job(owned: OwnedJobDep) -> JobPublic:
     """Status, stage, progress and each scene's state."""
-    return job_public(owned_job(store, job_id, caller), manager.live(job_id))
+    return job_public(owned)
 
 
 @router.get(
     "/{job_id}/result", response_model=JobResult, responses=error_responses(401, 404, 409, 429)
 )
-async def get_result(job_id: str, caller: CallerDep, store: StoreDep) -> JobResult:
+async def get_result(owned: OwnedJobDep, store: StoreDep) -> JobResult:
     """The finished job's video, scenes, versions and durations."""
-    job = owned_job(store, job_id, caller)
-    project = store.get_project(job.project_id)
-    if job.status != "completed" or job.result is None or project is None:
-        raise ApiError(409, "not_finished", f"job {job_id} is {job.status}, not completed")
-    return job_result(job, project)
+    if owned.status != "completed":
+        raise ApiError(409, "not_finished", f"job {owned.id} is {owned.status}, not completed")
+    result = job_result(owned, await store.get_project(owned.project_id))
+    if result is None:
+        raise ApiError(
+            409, "result_gone", f"job {owned.id} completed, but its project has been deleted"
+        )
+    return result
 
 
 @router.get(
@@ -93,31 +94,33 @@ async def get_result(job_id: str, caller: CallerDep, store: StoreDep) -> JobResu
     response_class=JobEventStream,
     responses=error_responses(401, 404, 429),
 )
-async def job_events(
-    owned: OwnedJobDep, store: StoreDep, manager: ManagerDep
-) -> AsyncIterator[ServerSentEvent]:
-    """Server-sent events: the current state first, then progress, then a terminal event."""
-    with manager.events.subscribe(owned.id) as subscription:
-        job = store.get_job(owned.id)
-        assert job is not None
-        state = job_public(job, manager.live(job.id))
-        yield ServerSentEvent(event="state", data=state.model_dump(mode="json"))
-        if job.status in TERMINAL_EVENTS:
-            yield ServerSentEvent(event=job.status, data={"job_id": job.id, "error": job.error})
+async def job_events(owned: OwnedJobDep, store: StoreDep) -> AsyncIterator[ServerSentEvent]:
+    """Server-sent events, read from the job row so any server process can stream any job:
+    `state` (the job now), `progress` (each change of the folded progress), then one
+    terminal event named after the final status, whose data holds the result's URLs."""
+    job: JobRecord | None = owned
+    shown: dict[str, object] | None = None
+    while job is not None:
+        public = job_public(job).model_dump(mode="json")
+        changed = {**public, "estimated_completion": None}
+        if shown != changed:
+            yield ServerSentEvent(event="progress" if shown else "state", data=public)
+            shown = changed
+        if job.status in TERMINAL_STATUSES:
+            body = finished_body(job, await store.get_project(job.project_id))
+            yield ServerSentEvent(event=job.status, data=body.model_dump(mode="json"))
             return
-        async for event in subscription.events():
-            yield ServerSentEvent(event=event["type"], data=event)
+        await asyncio.sleep(EVENT_POLL_S)
+        job = await store.get_job(owned.id)
 
 
 @router.delete("/{job_id}", response_model=JobPublic, responses=error_responses(401, 404, 409, 429))
-async def cancel_job(
-    job_id: str, caller: CallerDep, store: StoreDep, manager: ManagerDep
-) -> JobPublic:
-    """Cancel: running renders are killed and no half-written version remains."""
-    job = owned_job(store, job_id, caller)
-    if job.status not in ("queued", "running"):
-        raise ApiError(409, "not_cancellable", f"job {job_id} is already {job.status}")
-    return job_public(await manager.cancel(job_id), None)
+async def cancel_job(owned: OwnedJobDep, manager: ManagerDep) -> JobPublic:
+    """Cancel, whichever process runs the job: its renders are killed and no half-written
+    version remains."""
+    if owned.status not in ACTIVE_STATUSES:
+        raise ApiError(409, "not_cancellable", f"job {owned.id} is already {owned.status}")
+    return job_public(await manager.cancel(owned.id))
 
 
 @router.post(
@@ -126,13 +129,10 @@ async def cancel_job(
     response_model=Accepted,
     responses=error_responses(401, 404, 409, 429),
 )
-async def resume_job(
-    job_id: str, caller: CallerDep, store: StoreDep, manager: ManagerDep
-) -> Accepted:
+async def resume_job(owned: OwnedJobDep, manager: ManagerDep) -> Accepted:
     """Continue a failed or cancelled job from its last checkpoint."""
-    owned_job(store, job_id, caller)
     try:
-        job = await manager.resume(job_id)
+        job = await manager.resume(owned.id)
     except NotResumable as exc:
         raise ApiError(409, "not_resumable", str(exc)) from exc
     return accepted(job)

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import FileResponse, PlainTextResponse
 
 from graphs.assembly import revert_scene
-from server.deps import Caller, CallerDep, StoreDep
+from graphs.jobs import ProjectBusy
+from server.deps import Caller, CallerDep, ManagerDep, StoreDep
 from server.errors import ApiError, error_responses
+from server.jobs import JobManager
 from server.schemas import Page, ProjectPublic, ProjectsPublic, RevertBody
 from server.views import API, project_item, project_public
 from tools.store import ProjectRecord, ProjectVersionRecord, SceneVersionRecord, Store
@@ -30,12 +32,20 @@ def _file_responses(*media_types: str) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def owned_project(store: Store, project_id: str, caller: Caller) -> ProjectRecord:
+async def owned_project(store: Store, project_id: str, caller: Caller) -> ProjectRecord:
     """The caller's project; another key's project is as unknown as a missing one."""
-    project = store.get_project(project_id)
+    project = await store.get_project(project_id)
     if project is None or project.owner != caller.owner:
         raise ApiError(404, "not_found", f"no project {project_id}")
     return project
+
+
+async def _idle(manager: JobManager, project_id: str) -> None:
+    """409 while a queued or running job changes the project."""
+    try:
+        await manager.room.check_idle(project_id)
+    except ProjectBusy as exc:
+        raise ApiError(409, "project_busy", str(exc)) from exc
 
 
 def _project_version(project: ProjectRecord, version: int | None) -> ProjectVersionRecord:
@@ -62,18 +72,19 @@ async def list_projects(
     caller: CallerDep, store: StoreDep, page: Annotated[Page, Query()]
 ) -> ProjectsPublic:
     """The caller's projects, newest first."""
-    projects = store.list_projects(
+    projects = await store.list_projects(
         limit=page.page_size, offset=(page.page - 1) * page.page_size, owner=caller.owner
     )
     return ProjectsPublic(
-        data=[project_item(p) for p in projects], count=store.count_projects(owner=caller.owner)
+        data=[project_item(p) for p in projects],
+        count=await store.count_projects(owner=caller.owner),
     )
 
 
 @router.get("/{project_id}", response_model=ProjectPublic, responses=error_responses(401, 404, 429))
 async def get_project(project_id: str, caller: CallerDep, store: StoreDep) -> ProjectPublic:
     """The project with its scenes, each scene's versions, and the project versions."""
-    return project_public(owned_project(store, project_id, caller))
+    return project_public(await owned_project(store, project_id, caller))
 
 
 @router.get(
@@ -85,7 +96,7 @@ async def download(
     project_id: str, caller: CallerDep, store: StoreDep, version: VersionQuery = None
 ) -> FileResponse:
     """The assembled MP4 as an attachment."""
-    project = owned_project(store, project_id, caller)
+    project = await owned_project(store, project_id, caller)
     chosen = _project_version(project, version)
     return FileResponse(
         store.artifacts.path(chosen.video),
@@ -103,7 +114,7 @@ async def thumbnail(
     project_id: str, caller: CallerDep, store: StoreDep, version: VersionQuery = None
 ) -> FileResponse:
     """The assembled video's thumbnail."""
-    chosen = _project_version(owned_project(store, project_id, caller), version)
+    chosen = _project_version(await owned_project(store, project_id, caller), version)
     if chosen.thumbnail is None:
         raise ApiError(404, "not_found", "this version has no thumbnail")
     return FileResponse(store.artifacts.path(chosen.thumbnail), media_type="image/png")
@@ -123,7 +134,7 @@ async def scene_version_file(
     store: StoreDep,
 ) -> Response:
     """One scene version's source code, video or last frame."""
-    found = _scene_version(owned_project(store, project_id, caller), number, version)
+    found = _scene_version(await owned_project(store, project_id, caller), number, version)
     if kind == "source":
         return PlainTextResponse(found.code, media_type=MEDIA["source"])
     key = found.video if kind == "video" else found.last_frame
@@ -138,13 +149,19 @@ async def scene_version_file(
     responses=error_responses(400, 401, 404, 409, 429),
 )
 async def revert(
-    project_id: str, number: int, body: RevertBody, caller: CallerDep, store: StoreDep
+    project_id: str,
+    number: int,
+    body: RevertBody,
+    caller: CallerDep,
+    store: StoreDep,
+    manager: ManagerDep,
 ) -> ProjectPublic:
     """Make an old version of a scene current again and re-assemble; history is kept."""
-    project = owned_project(store, project_id, caller)
+    project = await owned_project(store, project_id, caller)
     _scene_version(project, number, body.version)
+    await _idle(manager, project_id)
     await revert_scene(store, project_id, number, body.version)
-    return project_public(owned_project(store, project_id, caller))
+    return project_public(await owned_project(store, project_id, caller))
 
 
 @router.delete(
@@ -153,12 +170,11 @@ async def revert(
     response_class=Response,
     responses=error_responses(401, 404, 409, 429),
 )
-async def delete_project(project_id: str, caller: CallerDep, store: StoreDep) -> Response:
+async def delete_project(
+    project_id: str, caller: CallerDep, store: StoreDep, manager: ManagerDep
+) -> Response:
     """Delete the project, its versions and the files nothing else uses."""
-    owned_project(store, project_id, caller)
-    if any(
-        j.status in ("queued", "running") for j in store.list_jobs(project_id=project_id, limit=50)
-    ):
-        raise ApiError(409, "project_busy", f"a job is still changing project {project_id}")
-    store.delete_project(project_id)
+    await owned_project(store, project_id, caller)
+    await _idle(manager, project_id)
+    await store.delete_project(project_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, status
 
 from graphs.errors import NotFound
+from graphs.jobs import ProjectBusy
 from graphs.limits import Limits
 from graphs.requests import EditRequest, GenerateRequest, JobSpec
 from server.deps import Caller, CallerDep, ManagerDep, StoreDep
 from server.errors import ApiError, error_responses
-from server.jobs import JobManager, ProjectBusy, TooManyJobs
+from server.jobs import JobManager, TooManyJobs
 from server.schemas import (
     Accepted,
     BudgetOptions,
@@ -119,7 +120,7 @@ async def edit_scene(
     idempotency_key: IdempotencyKey = None,
 ) -> Accepted:
     """Turn one scene into a new version and re-assemble the video."""
-    project = store.get_project(body.project_id)
+    project = await store.get_project(body.project_id)
     if project is None or project.owner != caller.owner:
         raise ApiError(404, "not_found", f"no project {body.project_id}")
     number = body.scene_number

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from graphs.requests import STYLES
 from server.deps import CallerDep
 from server.errors import error_responses
 from server.health import HealthReport, check_health
@@ -21,7 +22,7 @@ PRESETS = Presets(
         "medium": "720p at 30 fps",
         "high": "1080p at 60 fps: final videos",
     },
-    styles={"dark": "light text on Manim's dark background", "light": "dark text on white"},
+    styles=dict(STYLES),
 )
 
 

@@ -1,0 +1,65 @@
+"""Jobs live here: one status vocabulary, one context builder, one run path with a
+checkpointer, one progress fold and ownership by lease. The CLI, the API server and the
+eval harness are thin callers of `JobRoom`.
+
+The status names and the transition table are defined by the store, which enforces them
+(`tools.store.records`); import them from here.
+
+Example:
+    >>> async with JobRoom.open(data_dir) as room:
+    ...     job = await room.submit(JobSpec(request=GenerateRequest(prompt="Bayes' rule")))
+    ...     summary = await room.run(job.id)
+"""
+
+from graphs.jobs.checkpoints import open_checkpointer
+from graphs.jobs.context import build_context
+from graphs.jobs.progress import fold
+from graphs.jobs.room import (
+    CANCELLED_ON_REQUEST,
+    EventHandler,
+    JobBusy,
+    JobCancelled,
+    JobRoom,
+    NotResumable,
+    ProjectBusy,
+    default_lease,
+)
+from graphs.jobs.summary import JobOutcome, JobSummary, SceneSummary, project_summary
+from tools.store import (
+    ACTIVE_STATUSES,
+    RESUMABLE_STATUSES,
+    TERMINAL_STATUSES,
+    TRANSITIONS,
+    JobProgress,
+    JobRecord,
+    JobStatus,
+    SceneProgress,
+    StageTiming,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "CANCELLED_ON_REQUEST",
+    "RESUMABLE_STATUSES",
+    "TERMINAL_STATUSES",
+    "TRANSITIONS",
+    "EventHandler",
+    "JobBusy",
+    "JobCancelled",
+    "JobOutcome",
+    "JobProgress",
+    "JobRecord",
+    "JobRoom",
+    "JobStatus",
+    "JobSummary",
+    "NotResumable",
+    "ProjectBusy",
+    "SceneProgress",
+    "SceneSummary",
+    "StageTiming",
+    "build_context",
+    "default_lease",
+    "fold",
+    "open_checkpointer",
+    "project_summary",
+]

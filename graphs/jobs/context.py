@@ -1,0 +1,38 @@
+"""The one way to build a run's context: job spec + model configuration + settings + store."""
+
+from __future__ import annotations
+
+import asyncio
+
+from agents.config import ModelConfig
+from agents.models import ModelFactory
+from agents.usage import Budget, UsageMeter
+from graphs.context import VideoContext
+from graphs.requests import JobSpec
+from tools.store import Store
+
+__all__ = ["build_context"]
+
+
+def build_context(
+    spec: JobSpec,
+    store: Store,
+    config: ModelConfig,
+    *,
+    render_slots: asyncio.Semaphore,
+    usage: UsageMeter | None = None,
+    factory: ModelFactory | None = None,
+) -> VideoContext:
+    """The frozen context a job runs with.
+
+    The spec's models and budget caps win over the configured ones, so a resume on any
+    process runs with what the request asked for. `factory` replaces the model factory
+    built from them (the eval harness wraps models to meter them or inject faults).
+    """
+    caps = {**config.budget.model_dump(exclude_none=True)}
+    caps.update(spec.limits.budget.model_dump(exclude_none=True))
+    limits = spec.limits.model_copy(update={"budget": Budget(**caps)})
+    models = factory or ModelFactory({**config.roles, **spec.models}, default=config.default)
+    return VideoContext(
+        models=models, store=store, limits=limits, render_slots=render_slots, usage=usage
+    )

@@ -1,0 +1,122 @@
+"""Real `manimgraph serve` processes for tests: start, poll, read metrics, stop."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "CLI",
+    "TERMINAL",
+    "Server",
+    "cli_env",
+    "free_port",
+    "renders",
+    "serving",
+    "wait_until",
+]
+
+CLI = str(Path(sys.executable).with_name("manimgraph"))
+TERMINAL = ("completed", "failed", "cancelled")
+LEASE_S = "3"
+"""Short leases, so a killed runner's job is taken over within seconds."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cli_env(database_url: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a CLI or server process: no provider keys, short leases."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env.update(MANIMGRAPH_RATE_LIMIT="100000/minute", MANIMGRAPH_LEASE_SECONDS=LEASE_S, **extra)
+    if database_url is not None:
+        env["MANIMGRAPH_DATABASE_URL"] = database_url
+    return env
+
+
+class Server:
+    """A `manimgraph serve` process on a free loopback port."""
+
+    def __init__(self, data_dir: Path, database_url: str | None, **env: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [CLI, "serve", "--port", str(self.port), "--data-dir", str(data_dir)],
+            env=cli_env(database_url, **env),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{self.base}/api/v1/presets", timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.process.kill()
+        raise AssertionError("the server did not start")
+
+    def get(self, path: str) -> Any:
+        return httpx.get(f"{self.base}{path}", timeout=30).json()
+
+    def post(self, path: str, body: Any = None) -> Any:
+        return httpx.post(f"{self.base}{path}", json=body, timeout=30).json()
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        return self.get(f"/api/v1/jobs/{job_id}")  # type: ignore[no-any-return]
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@contextmanager
+def serving(data_dir: Path, database_url: str | None, count: int = 1) -> Iterator[list[Server]]:
+    """`count` servers on one data directory and database, stopped afterwards."""
+    servers: list[Server] = []
+    try:
+        for _ in range(count):
+            servers.append(Server(data_dir, database_url))
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def renders(server: Server) -> float:
+    """Scene renders this server made (rendered or served from the render cache)."""
+    text = httpx.get(f"{server.base}/metrics", timeout=30).text
+    found = re.findall(r'manimgraph_scene_renders_total\{outcome="\w+"\} ([0-9.]+)', text)
+    return sum(float(count) for count in found)
+
+
+def wait_until(check: Any, timeout: float = 300, every: float = 0.2) -> Any:
+    """Call `check` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"not true within {timeout} s: {check}")
