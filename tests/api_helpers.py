@@ -15,10 +15,13 @@ from tests.processes import processes_in
 TERMINAL = {"completed", "failed", "cancelled"}
 
 
-def make_client(data_dir: Path, **settings: Any) -> TestClient:
-    """A TestClient whose lifespan opens a store in `data_dir`; polling stays under the limit."""
+def make_client(data_dir: Path, database_url: str | None = None, **settings: Any) -> TestClient:
+    """A TestClient whose lifespan opens a store in `data_dir` (and `database_url`, when
+    given); polling stays under the rate limit."""
     settings.setdefault("rate_limit", "100000/minute")
-    return TestClient(create_app(Settings(data_dir=data_dir, **settings)))
+    return TestClient(
+        create_app(Settings(data_dir=data_dir, database_url=database_url, **settings))
+    )
 
 
 def wait_for(

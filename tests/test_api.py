@@ -1,4 +1,5 @@
-"""The REST API end to end: real jobs on the offline model, real renders, real SQLite."""
+"""The REST API end to end: real jobs on the offline model, real renders, on SQLite and on
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.api_helpers import make_client, render_processes, wait_for
-from tools.store import Store
+from tests.stores import StoreAt
 
 pytestmark = pytest.mark.slow
 
@@ -19,17 +20,19 @@ ERROR_KEYS = {"detail", "error_code", "timestamp"}
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def served(tmp_path_factory: pytest.TempPathFactory, module_database_url: str) -> Any:
     """One app and one finished 2-scene project shared by the read-only tests."""
     data_dir = tmp_path_factory.mktemp("api") / "data"
-    with make_client(data_dir) as client:
+    with make_client(data_dir, module_database_url) as client:
         accepted = client.post(
             "/api/v1/generate", json={"prompt": "Explain circles", "scene_count": 2}
         )
         assert accepted.status_code == 202, accepted.text
+        early = client.get(f"/api/v1/projects/{accepted.json()['project_id']}")
+        assert early.status_code == 200 and early.json()["status"] == "generating"
         job = wait_for(client, accepted.json()["job_id"])
         assert job["status"] == "completed", job
-        yield client, data_dir, accepted.json()
+        yield client, StoreAt(data_dir, module_database_url), accepted.json()
 
 
 def test_generate_poll_result_download(served: Any, tmp_path: Path) -> None:
@@ -165,24 +168,24 @@ def test_revert_makes_an_old_version_current_and_keeps_history(served: Any) -> N
 def test_bad_requests_get_4xx_error_bodies_and_change_nothing(
     served: Any, method: str, url: str, body: Any, status: int
 ) -> None:
-    client, data_dir, accepted = served
+    client, store, accepted = served
     url = url.replace("PROJECT", accepted["project_id"])
     if isinstance(body, dict) and body.get("project_id") == "PROJECT":
         body = {**body, "project_id": accepted["project_id"]}
-    with Store.open(data_dir) as store:
-        before = store.counts()
+    before = store.counts()
 
     response = client.request(method, url, json=body)
 
     assert response.status_code == status, response.text
     assert set(response.json()) == ERROR_KEYS
-    with Store.open(data_dir) as store:
-        assert store.counts() == before
+    assert store.counts() == before
 
 
-def test_result_before_the_end_is_409_and_cancel_kills_renders(tmp_path: Path) -> None:
+def test_result_before_the_end_is_409_and_cancel_kills_renders(
+    tmp_path: Path, database_url: str
+) -> None:
     data_dir = tmp_path / "data"
-    with make_client(data_dir) as client:
+    with make_client(data_dir, database_url) as client:
         job = client.post(
             "/api/v1/generate", json={"prompt": "Explain sorting algorithms", "scene_count": 4}
         ).json()
@@ -199,8 +202,12 @@ def test_result_before_the_end_is_409_and_cancel_kills_renders(tmp_path: Path) -
 
         assert cancelled.status_code == 200
         assert cancelled.json()["status"] == "cancelled"
+        assert cancelled.json()["error"] == "cancelled on request"
         assert render_processes(data_dir) == []
-        assert client.get(f"/api/v1/projects/{job['project_id']}").status_code == 404
+        scenes = client.get(f"/api/v1/jobs/{job['job_id']}").json()["scenes"]
+        assert scenes, "the cancelled job's scene states were emptied"
+        project = client.get(f"/api/v1/projects/{job['project_id']}").json()
+        assert project["status"] == "generating" and project["versions"] == []
         assert client.delete(f"/api/v1/jobs/{job['job_id']}").status_code == 409
 
         resumed = client.post(f"/api/v1/jobs/{job['job_id']}/resume")
@@ -209,8 +216,8 @@ def test_result_before_the_end_is_409_and_cancel_kills_renders(tmp_path: Path) -
         assert client.post(f"/api/v1/jobs/{job['job_id']}/resume").status_code == 409
 
 
-def test_idempotency_key_returns_the_same_job(tmp_path: Path) -> None:
-    with make_client(tmp_path / "data") as client:
+def test_idempotency_key_returns_the_same_job(tmp_path: Path, database_url: str) -> None:
+    with make_client(tmp_path / "data", database_url) as client:
         headers = {"Idempotency-Key": "abc-123"}
         first = client.post(
             "/api/v1/generate",
@@ -227,6 +234,26 @@ def test_idempotency_key_returns_the_same_job(tmp_path: Path) -> None:
         wait_for(client, first.json()["job_id"])
 
 
+def test_a_deleted_projects_job_says_so_and_an_unknown_style_lists_the_known_ones(
+    served: Any,
+) -> None:
+    client, _, _ = served
+    accepted = client.post("/api/v1/generate", json={"prompt": "Explain lines", "scene_count": 1})
+    assert wait_for(client, accepted.json()["job_id"])["status"] == "completed"
+    assert client.get(f"/api/v1/projects/{accepted.json()['project_id']}").json()["status"] == (
+        "ready"
+    )
+    assert client.delete(f"/api/v1/projects/{accepted.json()['project_id']}").status_code == 204
+
+    gone = client.get(f"/api/v1/jobs/{accepted.json()['job_id']}/result")
+    styled = client.post("/api/v1/generate", json={"prompt": "Explain lines", "style": "neon"})
+
+    assert gone.status_code == 409
+    assert gone.json()["detail"].endswith("completed, but its project has been deleted")
+    assert styled.status_code == 422
+    assert "'dark'" in styled.json()["detail"] and "'light'" in styled.json()["detail"]
+
+
 def test_presets_health_metrics(served: Any) -> None:
     client, _, _ = served
     assert set(client.get("/api/v1/presets").json()["qualities"]) == {"low", "medium", "high"}
@@ -238,8 +265,8 @@ def test_presets_health_metrics(served: Any) -> None:
     assert "manimgraph_scene_renders_total" in metrics
 
 
-def test_a_budget_in_the_request_caps_model_calls(tmp_path: Path) -> None:
-    with make_client(tmp_path / "data") as client:
+def test_a_budget_in_the_request_caps_model_calls(tmp_path: Path, database_url: str) -> None:
+    with make_client(tmp_path / "data", database_url) as client:
         accepted = client.post(
             "/api/v1/generate",
             json={"prompt": "Explain circles", "scene_count": 2, "budget": {"max_calls": 2}},

@@ -15,14 +15,14 @@ from server.main import webhook_secret
 from server.settings import Settings
 from server.webhooks import verify
 from tests.api_helpers import make_client, wait_for
-from tools.store import Store
+from tests.stores import StoreAt
 
 pytestmark = pytest.mark.slow
 
 
 def make_keys(data_dir: Path, *names: str) -> dict[str, str]:
-    with Store.open(data_dir) as store:
-        return {name: store.create_api_key(name)[1] for name in names}
+    store = StoreAt(data_dir)
+    return {name: store.create_api_key(name)[1] for name in names}
 
 
 def test_keys_isolate_projects_and_jobs(tmp_path: Path) -> None:

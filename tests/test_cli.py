@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import GOOD_SCENE, ffprobe
-from tools.store import Store
+from tests.stores import StoreAt
 
 pytestmark = pytest.mark.slow
 
@@ -39,8 +39,7 @@ def run_json(*args: str, data_dir: Path) -> dict[str, Any]:
 
 def snapshot(data_dir: Path) -> tuple[dict[str, int], dict[str, str]]:
     """Rows per table and every file with its hash, to prove nothing was written."""
-    with Store.open(data_dir) as store:
-        rows = store.counts()
+    rows = StoreAt(data_dir).counts()
     files = {
         str(p.relative_to(data_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(data_dir.rglob("*"))
@@ -89,8 +88,7 @@ def test_edit_makes_version_two_and_keeps_the_rest(project: tuple[Path, dict[str
         for s in first["scenes"]
         if s["number"] != 2
     }
-    with Store.open(data_dir) as store:
-        renders_before = store.counts()["render_cache"]
+    renders_before = StoreAt(data_dir).counts()["render_cache"]
 
     out = run_json(
         "edit", first["project_id"], "2", "make the title red and slow down", data_dir=data_dir
@@ -103,14 +101,14 @@ def test_edit_makes_version_two_and_keeps_the_rest(project: tuple[Path, dict[str
         assert by_number[number]["status"] == "unchanged"
         assert by_number[number]["version"] == 1
         assert hashlib.sha256(Path(by_number[number]["video"]).read_bytes()).hexdigest() == digest
-    with Store.open(data_dir) as store:
-        assert store.counts()["render_cache"] == renders_before + 1
-        v1 = store.scene_version(first["project_id"], 2, version=1)
-        v2 = store.scene_version(first["project_id"], 2)
-        assert v1 is not None and v2 is not None
-        assert v2.parent_version_id == v1.id
-        assert v2.code != v1.code
-        assert v2.edit_prompt == "make the title red and slow down"
+    store = StoreAt(data_dir)
+    assert store.counts()["render_cache"] == renders_before + 1
+    v1 = store.scene_version(first["project_id"], 2, version=1)
+    v2 = store.scene_version(first["project_id"], 2)
+    assert v1 is not None and v2 is not None
+    assert v2.parent_version_id == v1.id
+    assert v2.code != v1.code
+    assert v2.edit_prompt == "make the title red and slow down"
     probe = ffprobe(Path(out["video"]))
     assert probe["streams"] == 1
     assert probe["duration"] == pytest.approx(

@@ -41,8 +41,8 @@ from graphs.events import ProgressEvent
 from prompts import load_prompt, prompt_versions
 from tests.conftest import ffprobe
 from tests.fakes import ChatRequest, OpenAIServer, RecordedRequest, Reply, Usage
+from tests.stores import StoreAt
 from tools.check import check_code
-from tools.store import Store
 
 CLI = str(Path(sys.executable).with_name("manimgraph"))
 CHAOS_SEED = "4"  # breaks first answers both ways: a statically repairable name, a truncation
@@ -173,10 +173,9 @@ def test_each_item_runs_through_the_graph_and_is_measured(runs: Runs) -> None:
     assert found["pythagoras"].expect is not None and found["pythagoras"].expect.met
     edit = found["pythagoras"].edits[0]
     assert (edit.ok, edit.new_version, edit.changed, edit.others_identical) == (True,) * 4
-    with Store.open(runs.clean / "store") as store:
-        project = store.get_project(str(found["pythagoras"].project_id))
-        assert project is not None
-        assert [len(scene.versions) for scene in project.scenes] == [2, 1]
+    project = StoreAt(runs.clean / "store").get_project(str(found["pythagoras"].project_id))
+    assert project is not None
+    assert [len(scene.versions) for scene in project.scenes] == [2, 1]
 
 
 @pytest.mark.slow
@@ -315,15 +314,13 @@ def test_resume_skips_done_items_and_refuses_to_overwrite(runs: Runs) -> None:
     assert path.read_text() == before
     kept = [line for line in before.splitlines() if json.loads(line)["id"] != "search"]
     path.write_text("".join(line + "\n" for line in kept))
-    with Store.open(runs.chaos / "store") as store:
-        jobs = store.counts()["jobs"]
+    jobs = StoreAt(runs.chaos / "store").counts()["jobs"]
     resumed = run_cli(*chaos, "--out", runs.chaos, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming: 2 item(s) already done" in resumed.stderr
     lines = path.read_text().splitlines()
     assert lines[:2] == kept and len(lines) == 3
-    with Store.open(runs.chaos / "store") as store:
-        assert store.counts()["jobs"] == jobs + 1
+    assert StoreAt(runs.chaos / "store").counts()["jobs"] == jobs + 1
     again = ItemResult.model_validate_json(lines[2])
     first = ItemResult.model_validate_json(
         next(line for line in before.splitlines() if json.loads(line)["id"] == "search")

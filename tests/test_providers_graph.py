@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.calls import ProviderError
 from agents.models import ModelFactory, ModelSpec
 from agents.usage import Budget
 from graphs.context import VideoContext
+from graphs.jobs import JobOutcome
 from graphs.limits import Limits
 from graphs.requests import GenerateRequest, JobSpec
-from graphs.runner import execute_job, run_job, submit_job
 from tests.conftest import GOOD_SCENE
 from tests.fakes import AnthropicServer, Fault, Item, OpenAIServer, RecordedRequest, Reply
+from tests.jobs_helpers import room_for, run_job
 from tests.offline_responder import offline_reply, structured_name
 from tools.store import Store
 
@@ -54,7 +54,7 @@ async def test_at_the_budget_failing_scenes_take_the_fallback(
     assert sum(1 for r in reasons if r is None) == 2
     assert summary.usage is not None and summary.usage.budget_exhausted
     assert summary.usage.total.calls == 3
-    assert summary.video.is_file()
+    assert store.artifacts.path(summary.video).is_file()
 
 
 def coder_answers(request: RecordedRequest) -> Reply:
@@ -107,17 +107,16 @@ async def test_a_resumed_job_keeps_counting_what_it_spent(
 
     openai_server.respond_with(first_coder_call_fails)
     ctx = VideoContext(models=ModelFactory(default=spec(openai_server, "gpt-4o-mini")), store=store)
-    saver = InMemorySaver()
-    job = submit_job(
-        store, JobSpec(request=GenerateRequest(prompt="Explain circles", scene_count=1))
+    room = room_for(ctx)
+    job = await room.submit(
+        JobSpec(request=GenerateRequest(prompt="Explain circles", scene_count=1))
     )
 
     with pytest.raises(ProviderError, match="API key was rejected"):
-        await execute_job(job, ctx, checkpointer=saver)
-    failed = store.transition_job(job.id, ("failed",), status="queued", error=None)
-    assert failed is not None and failed.result is not None
-    assert failed.result["usage"]["total"]["calls"] == 2  # the plan, and the refused code
-    summary = await execute_job(failed, ctx, checkpointer=saver, resume=True)
+        await room.run(job.id, factory=ctx.models)
+    failed = await room.resume(job.id)
+    assert JobOutcome.of(failed).usage.total.calls == 2  # the plan, and the refused code
+    summary = await room.run(job.id, factory=ctx.models)
 
     assert summary.usage is not None
     assert summary.usage.by_agent["planner"].calls == 1  # not planned again, still counted

@@ -328,15 +328,16 @@ class JobRoom:
             keeper.cancel()
             with suppress(asyncio.CancelledError):
                 await keeper
+        usage = meter.report()
         await self.store.save_progress(job.id, self.runner_id, _finished(progress))
         await self.store.transition_job(
             job.id,
             ("running",),
             runner=self.runner_id,
             status="completed",
-            result=JobOutcome(usage=meter.report(), summary=summary).model_dump(mode="json"),
+            result=JobOutcome(usage=usage, summary=summary).model_dump(mode="json"),
         )
-        return summary
+        return summary.model_copy(update={"usage": usage})
 
     async def _keep_lease(
         self, job_id: str, task: asyncio.Task[Any] | None, lost: list[str]

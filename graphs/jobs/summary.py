@@ -46,6 +46,9 @@ class JobSummary(BaseModel):
     manifest: str | None
     duration: float
     scenes: list[SceneSummary]
+    usage: UsageReport | None = Field(
+        default=None, description="The job's model use (set on what `JobRoom.run` returns)."
+    )
 
 
 class JobOutcome(BaseModel):
