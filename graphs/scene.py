@@ -5,9 +5,10 @@
      └─ count_retry ◀────┴─ code error ─────┴─ code / limit error (≤ max_retries)
                                       budget spent / timeout / security → fallback → save_scene
 
-`check` applies the static repairs (no model call) before the structural check; `render`
-re-renders after each error-driven repair (`tools.repair.pipeline.render_repaired`), so
-only what no rule fixes goes back to the model, with the failing region of the file.
+`check` and `render` run the render-and-repair loop of `graphs.render_loop`: the static
+repairs (no model call) and the structural check, then the render, re-rendered after each
+error-driven repair, so only what no rule fixes goes back to the model, with the failing
+region of the file.
 Environment errors (LaTeX, ffmpeg, fonts missing) never reach a model: they stop the job.
 Security errors (the sandbox refused the code) are never retried.
 """
@@ -25,13 +26,11 @@ from graphs.context import VideoContext
 from graphs.errors import EnvironmentProblem, SceneFailed
 from graphs.events import ProgressEvent, Stage
 from graphs.frames import review_frames
+from graphs.render_loop import Checked, render_repaired, repair_and_check
 from graphs.state import SceneOutcome, SceneState
-from tools.check import check_code
 from tools.fallback import title_card_code
 from tools.render.cache import render_cached
 from tools.render.models import RenderError
-from tools.repair import repair_source
-from tools.repair.pipeline import render_repaired
 from tools.repair.region import failing_region
 
 __all__ = ["SCENE_NODES", "Node", "build_scene_graph", "format_error", "with_overrides"]
@@ -128,23 +127,21 @@ async def check(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     if state.get("error") is not None:
         return {}
     _emit(runtime, state, "checking", "repairing and checking the code")
-    fixed = repair_source(state["code"])
-    if fixed.repairs:
-        _emit(runtime, state, "checking", f"{len(fixed.repairs)} repair(s) without a model")
-    return {"code": fixed.code, "repairs": fixed.repairs, "error": check_code(fixed.code)}
+    checked = repair_and_check(state["code"])
+    if checked.repairs:
+        _emit(runtime, state, "checking", f"{len(checked.repairs)} repair(s) without a model")
+    return {"code": checked.code, "repairs": checked.repairs, "error": checked.error}
 
 
 async def render(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
-    """Render through the cache, repairing and re-rendering while a rule fixes the error;
-    classify what is left."""
+    """Render the checked code through the cache, repairing and re-rendering while a rule
+    fixes the error; classify what is left."""
     task, ctx = state["task"], runtime.context
     _emit(runtime, state, "rendering", f"rendering at {task.quality} quality")
     settings = ctx.limits.render.model_copy(update={"quality": task.quality})
-    done = await render_repaired(state["code"], ctx.store, settings, ctx.render_slots)
-    update: dict[str, Any] = {
-        "code": done.code,
-        "repairs": [*state.get("repairs", []), *done.repairs],
-    }
+    checked = Checked(state["code"], state.get("repairs", []))
+    done = await render_repaired(checked, ctx.store, settings, ctx.render_slots)
+    update: dict[str, Any] = {"code": done.code, "repairs": done.repairs}
     result = done.result
     if isinstance(result, RenderError):
         if result.kind == "environment":
@@ -290,7 +287,9 @@ SCENE_NODES: dict[str, Node] = {
 }
 
 
-def build_scene_graph(overrides: Mapping[str, Node] | None = None) -> StateGraph:
+def build_scene_graph(
+    overrides: Mapping[str, Node] | None = None,
+) -> StateGraph[SceneState, VideoContext, SceneState, SceneState]:
     """The scene subgraph, uncompiled; `overrides` swaps nodes by name (same state contract).
 
     Example:

@@ -10,8 +10,8 @@ from graphs.context import VideoContext
 from graphs.errors import EnvironmentProblem
 from graphs.limits import Limits
 from graphs.requests import GenerateRequest
-from graphs.runner import run_job
 from tests.conftest import GOOD_SCENE, plan_answer
+from tests.jobs_helpers import run_job
 from tests.scripted_model import ScriptedChatModel
 from tools.render.models import RenderSettings
 

@@ -4,6 +4,7 @@ installed Manim, and every broken-scene corpus case through the real CLI."""
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
 import subprocess
 import sys
@@ -17,19 +18,24 @@ from langgraph.runtime import Runtime
 from agents.offline import plan_video, write_scene
 from agents.schemas import ScenePlan
 from bench.repair_rate import CORPUS, load_cases, rate_rows, run_corpus
+from graphs import render_loop
 from graphs.context import VideoContext
+from graphs.render_loop import render_repaired, repair_and_check
 from graphs.requests import GenerateRequest
-from graphs.runner import run_job
 from graphs.scene import after_render, format_error, give_up
 from graphs.state import SceneState, SceneTask
 from server.views import project_public
 from tests.conftest import plan_answer
+from tests.jobs_helpers import run_job
 from tests.scripted_model import ScriptedChatModel
 from tools.check import check_code
+from tools.layout_models import LayoutReport
+from tools.render.cache import RenderedScene
 from tools.render.models import RenderError, RenderSettings
 from tools.render.runner import render_scene
-from tools.repair import Repair, repair_after_error, repair_source
+from tools.repair import Repair, Repaired, repair_after_error, repair_source
 from tools.repair.region import failing_region
+from tools.store import Store
 
 HEAD = "from manim import *\n\n\nclass S(Scene):\n    def construct(self):\n"
 
@@ -427,6 +433,86 @@ def test_failing_region_is_the_function_with_the_line_marked() -> None:
     assert ">> 7 |         b = 2" in region
 
 
+# The render loop ------------------------------------------------------------------------------
+
+
+def counting_static(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The codes the loop hands to the static pass, in order."""
+    seen: list[str] = []
+
+    def static(code: str) -> Repaired:
+        seen.append(code)
+        return repair_source(code)
+
+    monkeypatch.setattr(render_loop, "repair_source", static)
+    return seen
+
+
+def scripted_render(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Stand in for the cached render: an empty `play`, then a zero wait fail, as in Manim."""
+    seen: list[str] = []
+
+    async def render(code: str, *_: object, **__: object) -> RenderedScene | RenderError:
+        seen.append(code)
+        lines = code.splitlines()
+        if "        self.play(*[FadeOut(m) for m in []], run_time=0.5)" in lines:
+            return code_error("ValueError", "Called Scene.play with no animations", 7)
+        if "        self.wait(0)" in lines:
+            at = lines.index("        self.wait(0)") + 1
+            return code_error("ValueError", "S.wait() has a duration of 0 <= 0 seconds", at)
+        layout = LayoutReport(animations=2)
+        return RenderedScene(
+            video="v" * 64, last_frame=None, duration=1.0, layout=layout, log="", cached=False
+        )
+
+    monkeypatch.setattr(render_loop, "render_cached", render)
+    return seen
+
+
+TWO_ERRORS = scene(
+    "self.play(ShowCreation(Circle()))",
+    "self.play(*[FadeOut(m) for m in []], run_time=0.5)",
+    "self.wait(0)",
+)
+
+
+async def test_the_loop_repairs_statically_once_then_once_per_render_error(
+    monkeypatch: pytest.MonkeyPatch, store: Store
+) -> None:
+    statics, renders = counting_static(monkeypatch), scripted_render(monkeypatch)
+
+    checked = repair_and_check(TWO_ERRORS)
+    done = await render_repaired(checked, store, RenderSettings(), asyncio.Semaphore(1))
+
+    assert statics == [TWO_ERRORS]
+    assert (len(renders), done.error) == (3, None)
+    assert done.repairs == [
+        "renamed ShowCreation → Create (line 6)",
+        "guarded an empty self.play(*...) (line 7)",
+        "clamped a duration of 0 to one frame (line 10)",
+    ]
+    assert done.code == renders[-1] and check_code(done.code) is None
+
+
+async def test_the_loop_stops_after_its_repair_steps_and_at_a_failed_check(
+    monkeypatch: pytest.MonkeyPatch, store: Store
+) -> None:
+    renders = scripted_render(monkeypatch)
+    slots = asyncio.Semaphore(1)
+
+    capped = await render_repaired(
+        repair_and_check(TWO_ERRORS), store, RenderSettings(), slots, max_steps=1
+    )
+    assert len(renders) == 2 and capped.error is not None
+    assert capped.error.message.startswith("S.wait() has a duration of 0")
+
+    unparsable = await render_repaired(
+        repair_and_check(HEAD + "        self.play(\n"), store, RenderSettings(), slots
+    )
+    assert len(renders) == 2 and unparsable.error is not None
+    assert unparsable.error.type == "Truncated"
+
+
 # The tables against the installed Manim ------------------------------------------------------
 
 
@@ -509,8 +595,9 @@ class Old(Scene):
 
 @pytest.mark.slow
 async def test_scene_branch_repairs_first_and_sends_only_the_rest_to_the_model(
-    make_context: Callable[..., VideoContext],
+    make_context: Callable[..., VideoContext], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    statics = counting_static(monkeypatch)
     broken = OLD_SCENE.replace("Circle(radius=1.5)", "undefined_shape")
     coder = ScriptedChatModel(answers=[broken, OLD_SCENE])
     ctx = make_context(
@@ -521,6 +608,7 @@ async def test_scene_branch_repairs_first_and_sends_only_the_rest_to_the_model(
 
     summary = await run_job(GenerateRequest(prompt="circles", scene_count=1), ctx)
 
+    assert statics == [broken, OLD_SCENE]  # the static pass runs once per candidate
     assert len(coder.prompts) == 2
     retry = coder.prompts[1]
     assert "NameError" in retry and "undefined_shape" in retry
