@@ -1,9 +1,11 @@
 """Persistent state of manimgraph: projects, scene versions, jobs, the render cache, artifacts.
 
-Open it with `Store.open(data_dir)`; see `tools.store.store.Store` for the API.
+Open it with `await Store.open(data_dir)` (or `async with Store.connect(data_dir)`);
+see `tools.store.store.Store` for the API, every method of which is a coroutine.
 Ids are uuid4 hex strings; the store generates them unless the caller passes one
 (a project's id in `ProjectFields`, a job's id in `create_job(job_id=...)`).
 Projects and jobs carry the id of the API key that created them as `owner`.
+The job status vocabulary and its transition table live in `tools.store.records`.
 """
 
 from tools.store.artifacts import ArtifactStore
@@ -18,27 +20,42 @@ from tools.store.errors import (
 )
 from tools.store.inputs import AssembledVideo, JobChanges, NewSceneVersion, ProjectFields
 from tools.store.records import (
+    ACTIVE_STATUSES,
+    QUEUED,
+    RESUMABLE_STATUSES,
+    RUNNING,
     TERMINAL_STATUSES,
+    TRANSITIONS,
     ApiKeyRecord,
     CachedRender,
     CleanupReport,
     JobKind,
+    JobProgress,
     JobRecord,
     JobStatus,
     ProjectInfo,
     ProjectRecord,
+    ProjectStatus,
     ProjectSummary,
     ProjectVersionRecord,
+    SceneProgress,
     SceneRecord,
     SceneVersionRecord,
     SlotRecord,
+    StageTiming,
+    can_transition,
 )
-from tools.store.store import GARBAGE_GRACE, Store
+from tools.store.store import GARBAGE_GRACE, Store, upgrade_database
 from tools.store.tables import new_id
 
 __all__ = [
+    "ACTIVE_STATUSES",
     "GARBAGE_GRACE",
+    "QUEUED",
+    "RESUMABLE_STATUSES",
+    "RUNNING",
     "TERMINAL_STATUSES",
+    "TRANSITIONS",
     "ApiKeyRecord",
     "ArtifactStore",
     "AssembledVideo",
@@ -48,6 +65,7 @@ __all__ = [
     "InvalidTransitionError",
     "JobChanges",
     "JobKind",
+    "JobProgress",
     "JobRecord",
     "JobStatus",
     "MissingArtifactError",
@@ -55,15 +73,20 @@ __all__ = [
     "ProjectFields",
     "ProjectInfo",
     "ProjectRecord",
+    "ProjectStatus",
     "ProjectSummary",
     "ProjectVersionRecord",
     "RecordNotFoundError",
+    "SceneProgress",
     "SceneRecord",
     "SceneVersionRecord",
     "SlotRecord",
+    "StageTiming",
     "Store",
     "StoreConflictError",
     "StoreError",
     "StoreUnavailableError",
+    "can_transition",
     "new_id",
+    "upgrade_database",
 ]

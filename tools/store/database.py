@@ -1,9 +1,13 @@
-"""Engines for the store: SQLite tuned for several processes, or any SQLAlchemy URL.
+"""Async engines for the store: SQLite tuned for several processes, or PostgreSQL.
 
-SQLite gets WAL (readers never block the writer), foreign keys, a busy timeout,
-and transactions begun by us rather than by the sqlite3 driver, so a read-then-write
-transaction can take the write lock up front (`BEGIN IMMEDIATE`) instead of failing
-to upgrade when another process wrote in between.
+SQLite (through aiosqlite) gets WAL (readers never block the writer), foreign keys,
+a busy timeout, and transactions begun by us rather than by the sqlite3 driver, so
+a read-then-write transaction can take the write lock up front (`BEGIN IMMEDIATE`)
+instead of failing to upgrade when another process wrote in between. The listeners
+sit on `engine.sync_engine`: the async engine drives the same sync events.
+
+PostgreSQL goes through psycopg 3; a write that reads before it writes locks its
+rows with `SELECT ... FOR UPDATE` instead.
 """
 
 from __future__ import annotations
@@ -11,12 +15,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import URL, Connection, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-__all__ = ["make_engines", "sqlite_url"]
+__all__ = ["async_url", "make_engines", "sqlite_url"]
 
 BUSY_TIMEOUT_MS = 15_000
+CONNECT_TIMEOUT_S = 10
 _BEGIN_MODE = "manimgraph_sqlite_begin"
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
 
 
 def sqlite_url(path: Path) -> str:
@@ -24,16 +32,37 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def make_engines(url: str) -> tuple[Engine, Engine]:
+def async_url(url: str | URL) -> URL:
+    """`url` with the async driver we ship when it names none.
+
+    `sqlite:///x.db` becomes `sqlite+aiosqlite:///x.db`, and `postgresql://...` (or
+    the common `postgres://...`) becomes `postgresql+psycopg://...`; a driver the
+    user spelled out is kept (and refused by the store unless it is one of these).
+
+    Raises:
+        sqlalchemy.exc.ArgumentError: `url` is not a URL.
+    """
+    parsed = make_url(url)
+    backend = "postgresql" if parsed.drivername == "postgres" else parsed.drivername
+    return parsed.set(drivername=_ASYNC_DRIVERS.get(backend, parsed.drivername))
+
+
+def make_engines(url: URL) -> tuple[AsyncEngine, AsyncEngine]:
     """A reading engine and a writing engine sharing one connection pool.
 
     Only on SQLite do they differ: the writing one begins with `BEGIN IMMEDIATE`.
+
+    Raises:
+        ImportError: the driver is not installed.
     """
-    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
-    if engine.dialect.name != "sqlite":
+    if url.get_backend_name() != "sqlite":
+        engine = create_async_engine(
+            url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}
+        )
         return engine, engine
-    event.listen(engine, "connect", _configure_sqlite)
-    event.listen(engine, "begin", _begin_sqlite)
+    engine = create_async_engine(url)
+    event.listen(engine.sync_engine, "connect", _configure_sqlite)
+    event.listen(engine.sync_engine, "begin", _begin_sqlite)
     return engine, engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"})
 
 

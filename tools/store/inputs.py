@@ -7,11 +7,13 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, with_config
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
-from tools.store.records import JobStatus
+from tools.layout_models import LayoutReport
+from tools.store.records import JobStatus, ProjectStatus
 
 __all__ = [
     "API_KEY_NAME",
     "IDEMPOTENCY_KEY",
+    "PROJECT_STATUS",
     "AssembledVideo",
     "JobChanges",
     "NewSceneVersion",
@@ -25,10 +27,15 @@ class _Input(BaseModel):
 
 
 class ProjectFields(_Input):
-    """The project row a commit writes: created if absent, its fields updated if present."""
+    """The project row a generate job creates, or a commit writes: created if absent,
+    its fields updated if present."""
 
     id: str = Field(min_length=1, max_length=32, description="e.g. the job's `project_id`.")
-    title: str
+    title: str = Field(
+        default="",
+        description="Empty until the plan names the video: a new project is then titled"
+        " with its prompt's first 80 characters, and a commit keeps the title it has.",
+    )
     prompt: str
     style: str = Field(max_length=64)
     quality: str = Field(max_length=16)
@@ -51,7 +58,7 @@ class NewSceneVersion(_Input):
     video: str
     last_frame: str | None = None
     duration: float = Field(ge=0)
-    layout_report: dict[str, Any] | None = None
+    layout_report: LayoutReport | None = None
     render_log: str = ""
     parent_version_id: str | None = None
     edit_prompt: str | None = None
@@ -63,13 +70,16 @@ class NewSceneVersion(_Input):
 
 
 class AssembledVideo(_Input):
-    """The project version's own files (artifact keys) and length."""
+    """The project version's own files (artifact keys), length and description."""
 
     video: str
     thumbnail: str | None = None
     subtitles: str | None = None
     manifest: str | None = None
     duration: float = Field(ge=0)
+    description: str | None = Field(
+        default=None, description="What the video explains, as the assembler wrote it."
+    )
 
 
 @with_config(ConfigDict(extra="forbid"))
@@ -94,3 +104,4 @@ def validate_changes(changes: dict[str, Any]) -> JobChanges:
 
 API_KEY_NAME = TypeAdapter(Annotated[str, Field(min_length=1, max_length=100)])
 IDEMPOTENCY_KEY = TypeAdapter(Annotated[str, Field(min_length=1, max_length=255)])
+PROJECT_STATUS = TypeAdapter(ProjectStatus)

@@ -1,11 +1,14 @@
 """Apply the Alembic migrations shipped in `migrations/`, with no alembic.ini.
 
+The store migrates at open, on its async engine: Alembic itself is synchronous, so
+it runs on the sync face of an async connection (`AsyncConnection.run_sync`).
+
 To write a new migration after changing `tables.py`:
 
     from alembic import command
     from tools.store.migrate import alembic_config
     command.revision(alembic_config(url="sqlite:///dev.db"), "add x", autogenerate=True,
-                     rev_id="0002")
+                     rev_id="0004")
 
 (upgrade `dev.db` to head first, so autogenerate compares against the current schema).
 """
@@ -16,15 +19,18 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 __all__ = ["MIGRATIONS_DIR", "alembic_config", "upgrade_to_head"]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_MIGRATION_LOCK = 0x6D67_7374  # "mgst": any constant all our processes agree on
 
 
 def alembic_config(*, connection: Connection | None = None, url: str | None = None) -> Config:
-    """An Alembic config for our scripts, bound to an open connection or to a URL."""
+    """An Alembic config for our scripts, bound to an open connection or to a sync URL."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("file_template", "v%%(rev)s_%%(slug)s")
@@ -34,11 +40,20 @@ def alembic_config(*, connection: Connection | None = None, url: str | None = No
     return config
 
 
-def upgrade_to_head(engine: Engine) -> None:
-    """Bring the schema to head in one write transaction (a no-op when already there).
+async def upgrade_to_head(engine: AsyncEngine) -> str | None:
+    """Bring the schema to head in one write transaction (a no-op when already there)
+    and return the revision it is at.
 
-    On SQLite the transaction holds the write lock, so two processes opening a new
-    store at once migrate it once: the second waits, then finds it at head.
+    Two processes opening a new database at once migrate it once: the second waits,
+    then finds it at head. On SQLite the write transaction's lock does that; on
+    PostgreSQL, whose DDL takes no lock before the tables exist, an advisory lock.
     """
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection=connection), "head")
+    async with engine.begin() as connection:
+        return await connection.run_sync(_upgrade)
+
+
+def _upgrade(connection: Connection) -> str | None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+    command.upgrade(alembic_config(connection=connection), "head")
+    return MigrationContext.configure(connection).get_current_revision()

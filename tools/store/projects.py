@@ -1,15 +1,63 @@
-"""Project rows as a whole: who may see them, paging through them, deleting one."""
+"""Project rows as a whole: creating one, who may see them, paging through them, its
+status, deleting one."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from tools.store.tables import Project, ProjectVersion, ProjectVersionSlot, Scene, SceneVersion
+from tools.store.inputs import ProjectFields
+from tools.store.records import ProjectStatus
+from tools.store.tables import (
+    Project,
+    ProjectVersion,
+    ProjectVersionSlot,
+    Scene,
+    SceneVersion,
+    utcnow,
+)
 
-__all__ = ["count_projects", "delete_project_rows", "page_projects", "visible_project"]
+__all__ = [
+    "PLACEHOLDER_TITLE_CHARS",
+    "change_status",
+    "count_projects",
+    "delete_project_rows",
+    "insert_project",
+    "page_projects",
+    "visible_project",
+]
+
+PLACEHOLDER_TITLE_CHARS = 80
+
+
+def insert_project(
+    session: Session, fields: ProjectFields, owner: str | None, status: ProjectStatus
+) -> None:
+    """Add the project row; until a plan names the video, its title is its prompt's start."""
+    now = utcnow()
+    session.add(
+        Project(
+            **fields.model_dump(exclude={"owner", "title"}),
+            title=fields.title or fields.prompt[:PLACEHOLDER_TITLE_CHARS],
+            owner=owner,
+            status=status,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def change_status(session: Session, project_id: str, status: ProjectStatus) -> bool:
+    """Set the project's status; False if there is no such project."""
+    statement = (
+        update(Project)
+        .where(Project.id == project_id)
+        .values(status=status, updated_at=utcnow())
+        .returning(Project.id)
+    )
+    return session.scalar(statement, execution_options={"synchronize_session": False}) is not None
 
 
 def visible_project(session: Session, project_id: str, owner: str | None) -> Project | None:

@@ -1,36 +1,118 @@
-"""Frozen records the store hands out: plain data, never ORM objects bound to a session."""
+"""Frozen records the store hands out: plain data, never ORM objects bound to a session.
+
+This is also the one home of the job status vocabulary and its transition table:
+the store is the lowest layer that must enforce them, and every caller (the job
+room in `graphs/`, the API, the worker) re-exports these names rather than
+spelling statuses of its own.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from types import MappingProxyType
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tools.layout_models import LayoutIssue, LayoutReport
+
 __all__ = [
+    "ACTIVE_STATUSES",
+    "QUEUED",
+    "RESUMABLE_STATUSES",
+    "RUNNING",
     "TERMINAL_STATUSES",
+    "TRANSITIONS",
     "ApiKeyRecord",
     "CachedRender",
     "CleanupReport",
     "JobKind",
+    "JobProgress",
     "JobRecord",
     "JobStatus",
     "ProjectInfo",
     "ProjectRecord",
+    "ProjectStatus",
     "ProjectSummary",
     "ProjectVersionRecord",
+    "SceneProgress",
     "SceneRecord",
     "SceneVersionRecord",
     "SlotRecord",
+    "StageTiming",
+    "can_transition",
 ]
 
 JobKind = Literal["generate", "edit"]
 JobStatus = Literal["queued", "running", "completed", "failed", "cancelled"]
+ProjectStatus = Literal["generating", "ready", "failed"]
+"""A project is "generating" from its generate job's creation until its first version
+lands ("ready"); "failed" when that job gave up before any version existed."""
+
+QUEUED: Final[JobStatus] = "queued"
+"""Where a job starts, and where a resume puts it back."""
+RUNNING: Final[JobStatus] = "running"
+"""The only status in which a runner works: it holds the lease and writes progress."""
+
+ACTIVE_STATUSES: frozenset[JobStatus] = frozenset({QUEUED, RUNNING})
 TERMINAL_STATUSES: frozenset[JobStatus] = frozenset({"completed", "failed", "cancelled"})
+RESUMABLE_STATUSES: frozenset[JobStatus] = frozenset({"failed", "cancelled"})
+
+TRANSITIONS: Mapping[JobStatus, frozenset[JobStatus]] = MappingProxyType(
+    {
+        "queued": frozenset({"running", "cancelled", "failed"}),
+        # Back to queued: the runner let go of the job (shutdown, lost lease).
+        "running": frozenset({"queued", "completed", "failed", "cancelled"}),
+        "failed": frozenset({"queued"}),
+        "cancelled": frozenset({"queued"}),
+        "completed": frozenset(),
+    }
+)
+"""Which status each status may change to. A change that keeps a non-terminal status
+(progress while running) is always allowed; a terminal status changes only by a resume."""
+
+
+def can_transition(current: JobStatus, target: JobStatus) -> bool:
+    """Whether a job in `current` may be changed to `target` (the same status included)."""
+    if current == target:
+        return current not in TERMINAL_STATUSES
+    return target in TRANSITIONS[current]
 
 
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, from_attributes=True)
+
+
+class SceneProgress(_Record):
+    """How far one scene of a running job got."""
+
+    number: int = Field(ge=1)
+    title: str | None = None
+    state: str = Field(default="queued", description="e.g. coding, rendering, done, fallback.")
+    attempts: int = Field(default=0, ge=0)
+    repairs: int = Field(default=0, ge=0)
+    fallback_reason: str | None = None
+
+
+class StageTiming(_Record):
+    """When a stage of a job started and, once it did, ended."""
+
+    stage: str
+    started_at: datetime
+    ended_at: datetime | None = None
+
+
+class JobProgress(_Record):
+    """The folded progress of a job, stored on its row so every reader (SSE, CLI watch,
+    the studio, evals) sees the same state, also after a restart."""
+
+    stage: str | None = None
+    fraction: float = Field(default=0.0, ge=0, le=1)
+    message: str = ""
+    scenes_total: int = Field(default=0, ge=0)
+    scenes: tuple[SceneProgress, ...] = ()
+    stages: tuple[StageTiming, ...] = ()
 
 
 class CachedRender(_Record):
@@ -39,7 +121,7 @@ class CachedRender(_Record):
     video: str
     last_frame: str | None = None
     duration: float = Field(ge=0)
-    layout_report: dict[str, Any]
+    layout_report: LayoutReport
     log: str = ""
 
 
@@ -55,7 +137,7 @@ class SceneVersionRecord(_Record):
     video: str
     last_frame: str | None
     duration: float
-    layout_report: dict[str, Any] | None
+    layout_report: LayoutReport | None
     render_log: str
     parent_version_id: str | None
     edit_prompt: str | None
@@ -65,6 +147,11 @@ class SceneVersionRecord(_Record):
     fallback_reason: str | None
     usage: dict[str, Any]
     created_at: datetime
+
+    @property
+    def layout_issues(self) -> list[LayoutIssue]:
+        """What the layout check found; none when the scene was stored without a report."""
+        return list(self.layout_report.issues) if self.layout_report is not None else []
 
 
 class SceneRecord(_Record):
@@ -95,6 +182,7 @@ class ProjectVersionRecord(_Record):
     subtitles: str | None
     manifest: str | None
     duration: float
+    description: str | None = Field(description="What the assembler wrote about the video.")
     job_id: str | None
     created_at: datetime
     slots: tuple[SlotRecord, ...]
@@ -108,6 +196,7 @@ class ProjectInfo(_Record):
     prompt: str
     style: str
     quality: str
+    status: ProjectStatus
     owner: str | None = Field(description="Id of the API key that created it; None without keys.")
     created_at: datetime
     updated_at: datetime
@@ -132,7 +221,7 @@ class ProjectRecord(ProjectInfo):
 
 
 class JobRecord(_Record):
-    """A generate or edit job and how far it got."""
+    """A generate or edit job, how far it got and which runner holds it."""
 
     id: str
     kind: JobKind
@@ -141,11 +230,16 @@ class JobRecord(_Record):
     stage: str | None
     progress: float
     message: str
+    progress_state: JobProgress = Field(default_factory=JobProgress)
     request: dict[str, Any]
     error: str | None
     result: dict[str, Any] | None
     owner: str | None = Field(description="Id of the API key that created it; None without keys.")
     idempotency_key: str | None
+    lease_owner: str | None = Field(default=None, description="The runner working on it.")
+    lease_expires_at: datetime | None = Field(
+        default=None, description="After this, another runner may claim the job."
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -11,26 +11,29 @@ from tools.store.artifacts import ArtifactStore
 from tools.store.records import JobKind, JobStatus
 from tools.store.tables import Job, Project, RenderCacheEntry, SceneVersion
 
-__all__ = ["gather_stats"]
+__all__ = ["count_artifacts", "count_rows"]
 
 
-def gather_stats(session: Session, artifacts: ArtifactStore) -> dict[str, Any]:
-    """The shape `Store.stats` documents; every kind and status is present, zeros included."""
+def count_rows(session: Session) -> dict[str, Any]:
+    """The database half of `Store.stats`; every kind and status is present, zeros included."""
     jobs = {kind: dict.fromkeys(get_args(JobStatus), 0) for kind in get_args(JobKind)}
     for kind, status, count in session.execute(
         select(Job.kind, Job.status, func.count()).group_by(Job.kind, Job.status)
     ):
         jobs[kind][status] = count
-    files = [found for found in artifacts.scan() if found.key is not None]
     return {
         "jobs": jobs,
         "projects": _count(session, Project.id),
         "scene_versions": _count(session, SceneVersion.id),
         "fallbacks": _count(session, SceneVersion.id, SceneVersion.fallback_used.is_(True)),
         "render_cache_entries": _count(session, RenderCacheEntry.key),
-        "artifacts": len(files),
-        "artifact_bytes": sum(found.size for found in files),
     }
+
+
+def count_artifacts(artifacts: ArtifactStore) -> dict[str, int]:
+    """The disk half of `Store.stats`: a directory walk, so callers run it off the loop."""
+    files = [found for found in artifacts.scan() if found.key is not None]
+    return {"artifacts": len(files), "artifact_bytes": sum(found.size for found in files)}
 
 
 def _count(session: Session, column: InstrumentedAttribute[Any], *where: Any) -> int:

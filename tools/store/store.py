@@ -1,32 +1,39 @@
 """The store: a database of projects, versions, jobs and renders, plus an artifact directory.
 
-Every read returns frozen records; every write is one transaction, so a failed
-write leaves nothing behind.
+Every method is a coroutine on SQLAlchemy's async engine (aiosqlite for the embedded
+SQLite file, psycopg 3 for PostgreSQL). Every read returns frozen records; every
+write is one transaction, so a failed write leaves nothing behind. The SQL itself
+lives in the sibling modules as plain functions on a sync `Session`, run inside the
+transaction with `AsyncSession.run_sync`: one code path for both drivers, and the
+records are built there too, while lazy attributes can still load.
 """
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 import time
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, Unpack
+from typing import Any, Self, TypeVar, Unpack
 
-from sqlalchemy import Engine, func, select
-from sqlalchemy.engine import make_url
+from pydantic import BaseModel
+from sqlalchemy import URL, func, select
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.orm import Session
 
-from tools.store import api_keys, garbage, jobs, projects, versions
+from tools.store import api_keys, garbage, jobs, projects, stats, versions
 from tools.store.artifacts import ArtifactStore
-from tools.store.database import make_engines, sqlite_url
+from tools.store.database import async_url, make_engines, sqlite_url
 from tools.store.errors import MissingArtifactError, StoreConflictError, StoreUnavailableError
 from tools.store.inputs import (
     API_KEY_NAME,
     IDEMPOTENCY_KEY,
+    PROJECT_STATUS,
     AssembledVideo,
     JobChanges,
     NewSceneVersion,
@@ -39,80 +46,114 @@ from tools.store.records import (
     CachedRender,
     CleanupReport,
     JobKind,
+    JobProgress,
     JobRecord,
     JobStatus,
     ProjectInfo,
     ProjectRecord,
+    ProjectStatus,
     ProjectSummary,
     ProjectVersionRecord,
     SceneVersionRecord,
 )
 from tools.store.render_cache import UPSERT_DIALECTS, upsert_render
-from tools.store.stats import gather_stats
-from tools.store.tables import Base, ProjectVersion, RenderCacheEntry, utcnow
+from tools.store.tables import Base, RenderCacheEntry, utcnow
 from tools.store.workdirs import sweep_work_dirs
 
-__all__ = ["DATABASE_FILE", "GARBAGE_GRACE", "Store"]
+__all__ = ["DATABASE_FILE", "GARBAGE_GRACE", "Store", "upgrade_database"]
 
 DATABASE_FILE = "manimgraph.db"
 GARBAGE_GRACE = timedelta(hours=1)
 """How long an unreferenced artifact is spared: longer than a job takes from storing
 its files to committing the rows that name them."""
 
+_DRIVER_PACKAGES = {"psycopg": "'manimgraph[postgres]'", "aiosqlite": "aiosqlite"}
+"""The async drivers the store is tested with, and what to install to get each."""
+
+T = TypeVar("T")
+R = TypeVar("R", bound=BaseModel)
+
 
 class Store:
     """Projects, scene versions, jobs, API keys and the render cache of one data directory.
 
     Reads taking `owner` show only rows created with that API key id; `owner=None`
-    means no filter (the mode without keys).
+    means no filter (the mode without keys). A store belongs to the event loop that
+    opened it: its pooled connections cannot move to another loop.
 
     Example:
-        >>> with Store.open(Path("~/.local/share/manimgraph")) as store:
-        ...     job = store.create_job("generate", None, {"prompt": "Bayes rule"})
-        ...     store.update_job(job.id, status="running", progress=0.1)
+        >>> async with Store.connect(Path("~/.local/share/manimgraph")) as store:
+        ...     job = await store.create_job("generate", None, {"prompt": "Bayes rule"})
+        ...     await store.claim_job(job.id, "worker-1", timedelta(seconds=30))
     """
 
-    def __init__(self, data_dir: Path, artifacts: ArtifactStore, engines: tuple[Engine, Engine]):
+    def __init__(
+        self, data_dir: Path, artifacts: ArtifactStore, engines: tuple[AsyncEngine, AsyncEngine]
+    ) -> None:
         self.data_dir = data_dir
         self.artifacts = artifacts
         self._engine = engines[0]
-        self._reader = sessionmaker(engines[0], expire_on_commit=False)
-        self._writer = sessionmaker(engines[1], expire_on_commit=False)
+        self._reader = async_sessionmaker(engines[0], expire_on_commit=False)
+        self._writer = async_sessionmaker(engines[1], expire_on_commit=False)
 
     @classmethod
-    def open(cls, data_dir: Path, *, database_url: str | None = None) -> Store:
+    async def open(cls, data_dir: Path, *, database_url: str | None = None) -> Self:
         """Create the directories if needed and migrate the database to head.
 
         `database_url` replaces the SQLite file `<data_dir>/manimgraph.db`, e.g. with
-        a PostgreSQL URL; artifacts stay in `<data_dir>/artifacts/` either way.
+        `postgresql://user:password@host/db`; artifacts stay in `<data_dir>/artifacts/`
+        either way. Close the store with `close()`, or use `Store.connect`.
+
+        Raises:
+            StoreUnavailableError: one line saying what to fix (a directory that is not
+                writable, a driver to install, a server that does not answer).
         """
         data_dir = Path(data_dir).expanduser().resolve()
         _ensure_writable(data_dir / "artifacts")
-        engines = _connect(database_url or sqlite_url(data_dir / DATABASE_FILE))
+        engines, _ = await _connect(database_url or sqlite_url(data_dir / DATABASE_FILE))
         return cls(data_dir, ArtifactStore(data_dir / "artifacts"), engines)
 
-    def close(self) -> None:
-        """Close every pooled connection."""
-        self._engine.dispose()
+    @classmethod
+    @asynccontextmanager
+    async def connect(
+        cls, data_dir: Path, *, database_url: str | None = None
+    ) -> AsyncIterator[Self]:
+        """`open` the store for the `async with` block and close it after."""
+        store = await cls.open(data_dir, database_url=database_url)
+        try:
+            yield store
+        finally:
+            await store.close()
 
-    def __enter__(self) -> Self:
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self._engine.dispose()
+
+    async def __aenter__(self) -> Self:
         return self
 
-    def __exit__(
+    async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.close()
+        await self.close()
 
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
+    async def _read(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in a read transaction (SQLite: one that takes no write lock)."""
+        async with self._reader.begin() as session:
+            return await session.run_sync(work)
+
+    async def _write(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in a write transaction; a unique clash becomes StoreConflictError."""
         try:
-            with self._writer.begin() as session:
-                yield session
+            async with self._writer.begin() as session:
+                return await session.run_sync(work)
         except IntegrityError as exc:
-            raise StoreConflictError(f"the write clashes with an existing row: {exc.orig}") from exc
+            raise StoreConflictError(
+                f"the write clashes with an existing row: {_one_line(exc.orig or exc)}"
+            ) from exc
 
     def _require_artifacts(self, *keys: str | None) -> None:
         missing = [key for key in keys if key is not None and not self.artifacts.exists(key)]
@@ -121,60 +162,55 @@ class Store:
 
     # Render cache
 
-    def get_render(self, key: str) -> CachedRender | None:
+    async def get_render(self, key: str) -> CachedRender | None:
         """The cached render of `key`; an entry whose files were deleted counts as a miss."""
-        with self._reader.begin() as session:
-            row = session.get(RenderCacheEntry, key)
-            render = CachedRender.model_validate(row) if row is not None else None
+        render = await self._read(lambda s: _record(CachedRender, s.get(RenderCacheEntry, key)))
         if render is None or not all(
             self.artifacts.exists(k) for k in (render.video, render.last_frame) if k is not None
         ):
             return None
         return render
 
-    def put_render(self, key: str, render: CachedRender) -> None:
+    async def put_render(self, key: str, render: CachedRender) -> None:
         """Insert or replace the cache entry of `key` (its files must be stored already)."""
         self._require_artifacts(render.video, render.last_frame)
-        with self._write() as session:
-            upsert_render(session, key, render)
+        await self._write(lambda s: upsert_render(s, key, render))
 
     # API keys
 
-    def create_api_key(self, name: str) -> tuple[ApiKeyRecord, str]:
+    async def create_api_key(self, name: str) -> tuple[ApiKeyRecord, str]:
         """A new key named `name` and its plaintext, which is not stored and shown only now.
 
         Raises:
             StoreConflictError: a key (even a revoked one) already has this name.
         """
         name = API_KEY_NAME.validate_python(name)
-        with self._write() as session:
+
+        def add(session: Session) -> tuple[ApiKeyRecord, str]:
             row, plaintext = api_keys.add_key(session, name)
             return ApiKeyRecord.model_validate(row), plaintext
 
-    def verify_api_key(self, plaintext: str) -> ApiKeyRecord | None:
+        return await self._write(add)
+
+    async def verify_api_key(self, plaintext: str) -> ApiKeyRecord | None:
         """The active key `plaintext` is, or None if it is unknown or revoked."""
-        with self._reader.begin() as session:
-            row = api_keys.find_key(session, plaintext)
-            return ApiKeyRecord.model_validate(row) if row is not None else None
+        return await self._read(lambda s: _record(ApiKeyRecord, api_keys.find_key(s, plaintext)))
 
-    def list_api_keys(self) -> list[ApiKeyRecord]:
+    async def list_api_keys(self) -> list[ApiKeyRecord]:
         """Every key, revoked ones included, oldest first."""
-        with self._reader.begin() as session:
-            return [ApiKeyRecord.model_validate(row) for row in api_keys.all_keys(session)]
+        return await self._read(lambda s: _records(ApiKeyRecord, api_keys.all_keys(s)))
 
-    def revoke_api_key(self, name: str) -> bool:
+    async def revoke_api_key(self, name: str) -> bool:
         """Revoke the key `name` for good; False if no active key has that name."""
-        with self._write() as session:
-            return api_keys.revoke_key(session, name)
+        return await self._write(lambda s: api_keys.revoke_key(s, name))
 
-    def has_api_keys(self) -> bool:
+    async def has_api_keys(self) -> bool:
         """Whether any key is active, i.e. whether the API must demand one."""
-        with self._reader.begin() as session:
-            return api_keys.active_key_count(session) > 0
+        return await self._read(lambda s: api_keys.active_key_count(s) > 0)
 
     # Jobs
 
-    def create_job(
+    async def create_job(
         self,
         kind: JobKind,
         project_id: str | None,
@@ -183,19 +219,27 @@ class Store:
         job_id: str | None = None,
         owner: str | None = None,
         idempotency_key: str | None = None,
+        project: ProjectFields | None = None,
     ) -> JobRecord:
         """Insert a queued job. A generate job may pass `project_id=None` to get a fresh id;
         an edit job must name an existing project that `owner` may see. `job_id` defaults
         to a new uuid4 hex.
 
+        A generate job given `project` (its id is the job's project id) creates that
+        project in the same transaction, "generating" and owned by `owner`, so lists
+        show it at once; an existing project of that id is left as it is.
+
         Raises:
             StoreConflictError: `job_id` is taken, or `owner` already used `idempotency_key`
                 (e.g. a concurrent request won): read it with `find_job_by_idempotency`.
             RecordNotFoundError: an edit names no visible project.
+            ValueError: `project` names another project than `project_id`, or the job is
+                an edit.
         """
         if idempotency_key is not None:
             idempotency_key = IDEMPOTENCY_KEY.validate_python(idempotency_key)
-        with self._write() as session:
+
+        def add(session: Session) -> JobRecord:
             row = jobs.add_job(
                 session,
                 kind,
@@ -204,51 +248,92 @@ class Store:
                 job_id=job_id,
                 owner=owner,
                 idempotency_key=idempotency_key,
+                project=project,
             )
             return JobRecord.model_validate(row)
 
-    def find_job_by_idempotency(self, owner: str | None, key: str) -> JobRecord | None:
+        return await self._write(add)
+
+    async def find_job_by_idempotency(self, owner: str | None, key: str) -> JobRecord | None:
         """The job `owner` created with idempotency key `key`; `owner=None` here means the
         jobs created without an owner, not any owner."""
-        with self._reader.begin() as session:
-            row = jobs.find_by_idempotency(session, owner, key)
-            return JobRecord.model_validate(row) if row is not None else None
+        return await self._read(
+            lambda s: _record(JobRecord, jobs.find_by_idempotency(s, owner, key))
+        )
 
-    def update_job(self, job_id: str, **changes: Unpack[JobChanges]) -> JobRecord:
+    async def update_job(self, job_id: str, **changes: Unpack[JobChanges]) -> JobRecord:
         """Change a job's status, stage, progress, message, error or result.
 
         Raises:
             RecordNotFoundError: no such job.
-            InvalidTransitionError: the job is finished and this is not a resume
-                (failed or cancelled to queued or running).
+            InvalidTransitionError: `records.TRANSITIONS` forbids the change of status
+                (e.g. anything but a resume to queued of a failed or cancelled job).
         """
         valid = validate_changes(dict(changes))
-        with self._write() as session:
-            job = jobs.change_job(jobs.lock_job(session, job_id), valid)
-            return JobRecord.model_validate(job)
+        return await self._write(
+            lambda s: JobRecord.model_validate(jobs.change_job(jobs.lock_job(s, job_id), valid))
+        )
 
-    def transition_job(
-        self, job_id: str, from_statuses: Collection[JobStatus], **changes: Unpack[JobChanges]
+    async def transition_job(
+        self,
+        job_id: str,
+        from_statuses: Collection[JobStatus],
+        *,
+        runner: str | None = None,
+        **changes: Unpack[JobChanges],
     ) -> JobRecord | None:
-        """Apply `changes` only if the job is in one of `from_statuses`, atomically; None if
-        it was not (nothing changed), e.g. a progress update racing a cancellation.
+        """Apply `changes` only if the job is in one of `from_statuses` (and, given a
+        `runner`, that runner holds its lease), atomically; None if not (nothing changed),
+        e.g. a progress update racing a cancellation. A change to queued or to a terminal
+        status releases the lease.
 
         Raises the same errors as `update_job`.
         """
         valid = validate_changes(dict(changes))
-        with self._write() as session:
+
+        def transition(session: Session) -> JobRecord | None:
             job = jobs.lock_job(session, job_id)
-            if job.status not in from_statuses:
+            if job.status not in from_statuses or runner not in (None, job.lease_owner):
                 return None
             return JobRecord.model_validate(jobs.change_job(job, valid))
 
-    def get_job(self, job_id: str, *, owner: str | None = None) -> JobRecord | None:
-        """The job, or None (also when `owner` is given and did not create it)."""
-        with self._reader.begin() as session:
-            row = jobs.get_job(session, job_id, owner)
-            return JobRecord.model_validate(row) if row is not None else None
+        return await self._write(transition)
 
-    def list_jobs(
+    async def claim_job(self, job_id: str, runner: str, lease: timedelta) -> JobRecord | None:
+        """Make `runner` the job's one runner for `lease`, and mark it running.
+
+        Succeeds when the job is queued or running and its lease is free, expired or
+        already `runner`'s; of two runners claiming at once exactly one wins. None
+        means someone else holds it, or it is finished.
+
+        Raises:
+            RecordNotFoundError: no such job.
+            ValueError: `lease` is not positive.
+        """
+        _require_positive(lease)
+        return await self._write(lambda s: _record(JobRecord, jobs.claim(s, job_id, runner, lease)))
+
+    async def renew_lease(self, job_id: str, runner: str, lease: timedelta) -> bool:
+        """Extend `runner`'s lease to now + `lease`; False if the job is no longer running
+        or no longer `runner`'s (then stop working on it)."""
+        _require_positive(lease)
+        return await self._write(lambda s: jobs.renew(s, job_id, runner, lease))
+
+    async def claimable_jobs(self, limit: int = 100) -> list[JobRecord]:
+        """Queued or running jobs whose lease is free or expired, oldest first."""
+        return await self._read(lambda s: _records(JobRecord, jobs.claimable(s, limit)))
+
+    async def save_progress(self, job_id: str, runner: str | None, progress: JobProgress) -> bool:
+        """Store the job's folded progress, and its stage, fraction and message columns, in
+        one update; False (nothing written) unless the job is running and, given a
+        `runner`, held by it."""
+        return await self._write(lambda s: jobs.write_progress(s, job_id, runner, progress))
+
+    async def get_job(self, job_id: str, *, owner: str | None = None) -> JobRecord | None:
+        """The job, or None (also when `owner` is given and did not create it)."""
+        return await self._read(lambda s: _record(JobRecord, jobs.get_job(s, job_id, owner)))
+
+    async def list_jobs(
         self,
         status: JobStatus | None = None,
         *,
@@ -258,11 +343,13 @@ class Store:
         offset: int = 0,
     ) -> list[JobRecord]:
         """Jobs newest first, optionally of one status, project or owner."""
-        with self._reader.begin() as session:
-            rows = jobs.find_jobs(session, status, project_id, owner, limit, offset)
-            return [JobRecord.model_validate(row) for row in rows]
+        return await self._read(
+            lambda s: _records(
+                JobRecord, jobs.find_jobs(s, status, project_id, owner, limit, offset)
+            )
+        )
 
-    def count_jobs(
+    async def count_jobs(
         self,
         status: JobStatus | None = None,
         *,
@@ -270,12 +357,11 @@ class Store:
         owner: str | None = None,
     ) -> int:
         """How many jobs `list_jobs` pages through with the same filters."""
-        with self._reader.begin() as session:
-            return jobs.count_jobs(session, status, project_id, owner)
+        return await self._read(lambda s: jobs.count_jobs(s, status, project_id, owner))
 
-    # Versions
+    # Projects and versions
 
-    def commit_version(
+    async def commit_version(
         self,
         project: ProjectFields,
         scenes: Sequence[NewSceneVersion],
@@ -291,10 +377,11 @@ class Store:
         numbers to existing scene version ids of this project; with `carry_over`, slots
         still empty take the scene version of the latest project version, read inside
         this transaction (so two concurrent edits of different scenes both survive).
+        The project becomes "ready", titled `project.title` unless that is empty.
         Committing again with the same `job_id` returns the first result unchanged.
         """
-        kept = dict(kept or {})
-        versions.check_slots(scenes, kept)
+        slots = dict(kept or {})
+        versions.check_slots(scenes, slots)
         self._require_artifacts(
             output.video,
             output.thumbnail,
@@ -302,86 +389,118 @@ class Store:
             output.manifest,
             *(key for scene in scenes for key in (scene.video, scene.last_frame)),
         )
-        with self._write() as session:
-            row = versions.add_project_version(
-                session, project, scenes, output, kept, carry_over, job_id
+        return await self._write(
+            lambda s: ProjectVersionRecord.model_validate(
+                versions.add_project_version(s, project, scenes, output, slots, carry_over, job_id)
             )
-            return ProjectVersionRecord.model_validate(row)
+        )
 
-    def get_project(self, project_id: str, *, owner: str | None = None) -> ProjectRecord | None:
-        """The project with its scenes (each with every version) and every project version."""
-        with self._reader.begin() as session:
-            row = versions.load_project(session, project_id, owner)
-            return ProjectRecord.model_validate(row) if row is not None else None
+    async def set_project_status(self, project_id: str, status: ProjectStatus) -> bool:
+        """Mark the project generating, ready or failed (e.g. failed when its generate
+        job gave up before any version); False if there is no such project."""
+        status = PROJECT_STATUS.validate_python(status)
+        return await self._write(lambda s: projects.change_status(s, project_id, status))
 
-    def list_projects(
+    async def get_project(
+        self, project_id: str, *, owner: str | None = None
+    ) -> ProjectRecord | None:
+        """The project with its scenes (each with every version) and every project version;
+        a project whose first job is still generating has none of either yet."""
+        return await self._read(
+            lambda s: _record(ProjectRecord, versions.load_project(s, project_id, owner))
+        )
+
+    async def list_projects(
         self, limit: int = 50, offset: int = 0, *, owner: str | None = None
     ) -> list[ProjectSummary]:
-        """Projects, most recently updated first, each with its latest version."""
-        with self._reader.begin() as session:
+        """Projects, most recently updated first, each with its latest version (None while
+        the first one is being generated)."""
+
+        def page(session: Session) -> list[ProjectSummary]:
             rows = projects.page_projects(session, owner, limit, offset)
             latest = versions.latest_versions(session, [row.id for row in rows])
             return [
                 ProjectSummary(
                     **ProjectInfo.model_validate(row).model_dump(),
-                    current=_version_record(latest.get(row.id)),
+                    current=_record(ProjectVersionRecord, latest.get(row.id)),
                 )
                 for row in rows
             ]
 
-    def count_projects(self, *, owner: str | None = None) -> int:
-        """How many projects `list_projects` pages through."""
-        with self._reader.begin() as session:
-            return projects.count_projects(session, owner)
+        return await self._read(page)
 
-    def current_version(
+    async def count_projects(self, *, owner: str | None = None) -> int:
+        """How many projects `list_projects` pages through."""
+        return await self._read(lambda s: projects.count_projects(s, owner))
+
+    async def current_version(
         self, project_id: str, *, owner: str | None = None
     ) -> ProjectVersionRecord | None:
         """The project's latest version, or None if it has none (or is not visible)."""
-        with self._reader.begin() as session:
+
+        def current(session: Session) -> ProjectVersionRecord | None:
             if projects.visible_project(session, project_id, owner) is None:
                 return None
-            return _version_record(versions.latest_version(session, project_id))
+            return _record(ProjectVersionRecord, versions.latest_version(session, project_id))
 
-    def scene_version(
+        return await self._read(current)
+
+    async def current_scenes(
+        self, project_id: str, *, owner: str | None = None
+    ) -> list[SceneVersionRecord]:
+        """The scene versions the current project version plays, in slot order; empty if
+        the project has no version yet (or is not visible)."""
+
+        def current(session: Session) -> list[SceneVersionRecord]:
+            if projects.visible_project(session, project_id, owner) is None:
+                return []
+            rows = versions.current_scene_versions(session, project_id)
+            return _records(SceneVersionRecord, rows)
+
+        return await self._read(current)
+
+    async def scene_version(
         self, project_id: str, number: int, version: int | None = None, *, owner: str | None = None
     ) -> SceneVersionRecord | None:
         """Version `version` of scene `number`; None means the one the current video uses."""
-        with self._reader.begin() as session:
+
+        def find(session: Session) -> SceneVersionRecord | None:
             if projects.visible_project(session, project_id, owner) is None:
                 return None
             row = versions.find_scene_version(session, project_id, number, version)
-            return SceneVersionRecord.model_validate(row) if row is not None else None
+            return _record(SceneVersionRecord, row)
 
-    def delete_project(self, project_id: str, *, owner: str | None = None) -> bool:
+        return await self._read(find)
+
+    async def delete_project(self, project_id: str, *, owner: str | None = None) -> bool:
         """Delete the project with its scenes and versions in one transaction, then the
         artifacts nothing references any more (see `collect_garbage`); False if there was
         no such (visible) project. Its jobs stay, as history naming a project now gone."""
-        with self._write() as session:
-            deleted = projects.delete_project_rows(session, project_id, owner)
+        deleted = await self._write(lambda s: projects.delete_project_rows(s, project_id, owner))
         if deleted:
-            self.collect_garbage()
+            await self.collect_garbage()
         return deleted
 
     # Housekeeping
 
-    def collect_garbage(self, grace: timedelta = GARBAGE_GRACE) -> int:
+    async def collect_garbage(self, grace: timedelta = GARBAGE_GRACE) -> int:
         """Delete artifacts no row references and not written within `grace` (a running
         job stores files before the rows naming them); returns how many."""
-        return self._sweep_artifacts(grace, dry_run=False).files
+        return (await self._sweep_artifacts(grace, dry_run=False)).files
 
-    def cleanup(self, max_age: timedelta, *, dry_run: bool = False) -> CleanupReport:
+    async def cleanup(self, max_age: timedelta, *, dry_run: bool = False) -> CleanupReport:
         """Delete finished jobs last updated more than `max_age` ago, entries of
         `<data_dir>/work/` older than that, and unreferenced artifacts older than
         `max_age` or `GARBAGE_GRACE`, whichever is shorter. `dry_run` only counts."""
         if max_age < timedelta(0):
             raise ValueError(f"max_age must not be negative, got {max_age}")
-        with self._write() as session:
-            finished = jobs.delete_finished_jobs(session, utcnow() - max_age, dry_run)
-        work = sweep_work_dirs(
-            self.data_dir / "work", time.time() - max_age.total_seconds(), dry_run
+        finished = await self._write(
+            lambda s: jobs.delete_finished_jobs(s, utcnow() - max_age, dry_run)
         )
-        artifacts = self._sweep_artifacts(min(max_age, GARBAGE_GRACE), dry_run)
+        work = await asyncio.to_thread(
+            sweep_work_dirs, self.data_dir / "work", time.time() - max_age.total_seconds(), dry_run
+        )
+        artifacts = await self._sweep_artifacts(min(max_age, GARBAGE_GRACE), dry_run)
         return CleanupReport(
             jobs_deleted=finished,
             work_dirs_deleted=work.files,
@@ -389,53 +508,114 @@ class Store:
             bytes_freed=work.bytes + artifacts.bytes,
         )
 
-    def _sweep_artifacts(self, grace: timedelta, dry_run: bool) -> garbage.Freed:
+    async def _sweep_artifacts(self, grace: timedelta, dry_run: bool) -> garbage.Freed:
         modified_before = time.time() - grace.total_seconds()
-        with self._reader.begin() as session:
-            referenced = garbage.referenced_keys(session)
-        return garbage.sweep(self.artifacts, referenced, modified_before, dry_run)
+        referenced = await self._read(garbage.referenced_keys)
+        return await asyncio.to_thread(
+            garbage.sweep, self.artifacts, referenced, modified_before, dry_run
+        )
 
-    def stats(self) -> dict[str, Any]:
+    async def stats(self) -> dict[str, Any]:
         """Operator counts, e.g. `{"jobs": {"generate": {"queued": 0, "running": 1, ...},
         "edit": {...}}, "projects": 3, "scene_versions": 14, "fallbacks": 1,
         "render_cache_entries": 12, "artifacts": 40, "artifact_bytes": 5242880}`."""
-        with self._reader.begin() as session:
-            return gather_stats(session, self.artifacts)
+        rows = await self._read(stats.count_rows)
+        return rows | await asyncio.to_thread(stats.count_artifacts, self.artifacts)
 
-    def ping(self) -> bool:
+    async def ping(self) -> bool:
         """Whether the database answers a trivial query (for health checks)."""
-        with self._reader.begin() as session:
-            return session.scalar(select(1)) == 1
+        return await self._read(lambda s: s.scalar(select(1)) == 1)
 
-    def counts(self) -> dict[str, int]:
+    async def counts(self) -> dict[str, int]:
         """Rows per table, e.g. to show that a failed write left nothing behind."""
-        with self._reader.begin() as session:
-            return {
-                table.name: session.scalar(select(func.count()).select_from(table)) or 0
+        return await self._read(
+            lambda s: {
+                table.name: s.scalar(select(func.count()).select_from(table)) or 0
                 for table in Base.metadata.sorted_tables
             }
+        )
 
 
-def _connect(url: str) -> tuple[Engine, Engine]:
-    """Engines on a migrated database; every failure is one readable StoreUnavailableError."""
+async def upgrade_database(url: str) -> str | None:
+    """Migrate the database at `url` to head and return the revision it is at, for an
+    operator who upgrades before starting the servers (opening a store does it too).
+
+    Example:
+        >>> asyncio.run(upgrade_database("postgresql://manimgraph@db.internal/manimgraph"))
+        '0003'
+
+    Raises:
+        StoreUnavailableError: as `Store.open`.
+    """
+    engines, revision = await _connect(url)
+    await engines[0].dispose()
+    return revision
+
+
+async def _connect(url: str) -> tuple[tuple[AsyncEngine, AsyncEngine], str | None]:
+    """Engines on a migrated database and its revision; every failure is one readable
+    StoreUnavailableError, without the password."""
     try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StoreUnavailableError(f"not a database URL: {exc}") from exc
+        parsed = async_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise StoreUnavailableError(f"not a database URL: {_one_line(exc)}") from exc
     shown = parsed.render_as_string(hide_password=True)
     if parsed.get_backend_name() not in UPSERT_DIALECTS:
         raise StoreUnavailableError(f"unsupported database {shown}: use SQLite or PostgreSQL")
+    if parsed.get_driver_name() not in _DRIVER_PACKAGES:
+        raise StoreUnavailableError(
+            f"cannot use the driver of {shown}: the store speaks aiosqlite or psycopg"
+            " (leave the driver out of the URL)"
+        )
     try:
-        engines = make_engines(url)
+        engines = make_engines(parsed)
     except ImportError as exc:
-        raise StoreUnavailableError(f"no driver for {shown}: {exc}") from exc
+        raise StoreUnavailableError(_missing_driver(parsed, shown)) from exc
     try:
-        upgrade_to_head(engines[1])
-    except SQLAlchemyError as exc:
-        engines[0].dispose()
-        cause = getattr(exc, "orig", None) or exc
-        raise StoreUnavailableError(f"cannot open the database {shown}: {cause}") from exc
-    return engines
+        revision = await upgrade_to_head(engines[1])
+    except (SQLAlchemyError, OSError) as exc:
+        await engines[0].dispose()
+        raise StoreUnavailableError(_unreachable(parsed, shown, exc)) from exc
+    return engines, revision
+
+
+def _missing_driver(url: URL, shown: str) -> str:
+    driver = url.get_driver_name()
+    return (
+        f"the {driver} driver for {shown} is not installed: pip install {_DRIVER_PACKAGES[driver]}"
+    )
+
+
+def _unreachable(url: URL, shown: str, exc: BaseException) -> str:
+    """Why the database did not open, with what to check; the driver's message may span
+    lines and, in theory, quote the password, so it is flattened and masked."""
+    cause = _one_line(getattr(exc, "orig", None) or exc)
+    if url.password:
+        cause = cause.replace(str(url.password), "***")
+    if url.get_backend_name() == "sqlite":
+        return f"cannot open the database {shown}: {cause}"
+    where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    return (
+        f"cannot open the database {shown}: {cause} (check that PostgreSQL answers at"
+        f" {where}, and the user, password and database name)"
+    )
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _require_positive(lease: timedelta) -> None:
+    if lease <= timedelta(0):
+        raise ValueError(f"a lease must be positive, got {lease}")
+
+
+def _record(kind: type[R], row: object | None) -> R | None:
+    return kind.model_validate(row) if row is not None else None
+
+
+def _records(kind: type[R], rows: Sequence[object]) -> list[R]:
+    return [kind.model_validate(row) for row in rows]
 
 
 def _ensure_writable(directory: Path) -> None:
@@ -449,7 +629,3 @@ def _ensure_writable(directory: Path) -> None:
         raise StoreUnavailableError(
             f"data directory {directory.parent} is not writable: {reason}"
         ) from exc
-
-
-def _version_record(row: ProjectVersion | None) -> ProjectVersionRecord | None:
-    return ProjectVersionRecord.model_validate(row) if row is not None else None

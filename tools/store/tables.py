@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, get_args
 
+from pydantic import BaseModel
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -23,6 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from tools.layout_models import LayoutReport
+from tools.store.records import JobKind, JobProgress, JobStatus, ProjectStatus
+
 __all__ = [
     "ApiKey",
     "Base",
@@ -30,6 +34,7 @@ __all__ = [
     "Project",
     "ProjectVersion",
     "ProjectVersionSlot",
+    "PydanticJSON",
     "RenderCacheEntry",
     "Scene",
     "SceneVersion",
@@ -54,7 +59,7 @@ def utcnow() -> datetime:
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Always hands back aware UTC datetimes; SQLite would otherwise return naive ones."""
+    """Always hands back aware datetimes in UTC, whatever the driver returns."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -66,9 +71,41 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None or value.tzinfo is not None:
-            return value
-        return value.replace(tzinfo=UTC)
+        if value is None:
+            return None
+        # SQLite hands back naive values; PostgreSQL, the session's time zone.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class PydanticJSON(TypeDecorator[M]):
+    """A pydantic model stored as JSON and read back as the model, so a typed record
+    (a layout report, a job's progress) never travels through the store as a loose dict.
+
+    Binding also accepts a dict of the model's shape, which is validated first.
+    """
+
+    impl = JSON(none_as_null=True)
+    cache_ok = True
+
+    def __init__(self, model: type[M]) -> None:
+        super().__init__()
+        self.model = model
+
+    def process_bind_param(self, value: M | dict[str, Any] | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return self.model.model_validate(value).model_dump(mode="json")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> M | None:
+        return None if value is None else self.model.model_validate(value)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    """A CHECK condition naming the Literal's values, so the table follows `records`."""
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
 
 
 class Base(DeclarativeBase):
@@ -98,6 +135,10 @@ class Project(Base):
     prompt: Mapped[str] = mapped_column(Text)
     style: Mapped[str] = mapped_column(String(64))
     quality: Mapped[str] = mapped_column(String(16))
+    # A ProjectStatus; no CHECK, so SQLite can add and drop the column in place (rebuilding
+    # this parent table would cascade-delete its children). Rows older than v0003 had a
+    # version, hence the server default.
+    status: Mapped[ProjectStatus] = mapped_column(String(16), server_default="ready")
     owner: Mapped[str | None] = mapped_column(ID, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -137,7 +178,7 @@ class SceneVersion(Base):
     video: Mapped[str] = mapped_column(ARTIFACT_KEY)
     last_frame: Mapped[str | None] = mapped_column(ARTIFACT_KEY)
     duration: Mapped[float]
-    layout_report: Mapped[dict[str, Any] | None]
+    layout_report: Mapped[LayoutReport | None] = mapped_column(PydanticJSON(LayoutReport))
     render_log: Mapped[str] = mapped_column(Text)
     parent_version_id: Mapped[str | None] = mapped_column(
         ForeignKey("scene_versions.id", ondelete="SET NULL")
@@ -170,6 +211,7 @@ class ProjectVersion(Base):
     subtitles: Mapped[str | None] = mapped_column(ARTIFACT_KEY)
     manifest: Mapped[str | None] = mapped_column(ARTIFACT_KEY)
     duration: Mapped[float]
+    description: Mapped[str | None] = mapped_column(Text)
     job_id: Mapped[str | None] = mapped_column(ID, unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -192,10 +234,8 @@ class ProjectVersionSlot(Base):
 class Job(Base):
     __tablename__ = "jobs"
     __table_args__ = (
-        CheckConstraint("kind IN ('generate', 'edit')", name="kind"),
-        CheckConstraint(
-            "status IN ('queued', 'running', 'completed', 'failed', 'cancelled')", name="status"
-        ),
+        CheckConstraint(_one_of("kind", get_args(JobKind)), name="kind"),
+        CheckConstraint(_one_of("status", get_args(JobStatus)), name="status"),
         CheckConstraint("progress >= 0 AND progress <= 1", name="progress"),
         # NULLs are distinct in a unique index, so keys of jobs without an owner need their own.
         Index("uq_jobs_owner_idempotency_key", "owner", "idempotency_key", unique=True),
@@ -209,17 +249,22 @@ class Job(Base):
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[JobKind] = mapped_column(String(16))
     project_id: Mapped[str] = mapped_column(ID, index=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[JobStatus] = mapped_column(String(16), index=True)
     stage: Mapped[str | None] = mapped_column(Text)
     progress: Mapped[float]
     message: Mapped[str] = mapped_column(Text)
+    progress_state: Mapped[JobProgress] = mapped_column(
+        PydanticJSON(JobProgress), default=JobProgress, server_default="{}"
+    )
     request: Mapped[dict[str, Any]]
     error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any] | None]
     owner: Mapped[str | None] = mapped_column(ID, index=True)
     idempotency_key: Mapped[str | None] = mapped_column(IDEMPOTENCY_KEY)
+    lease_owner: Mapped[str | None] = mapped_column(String(255))
+    lease_expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -231,7 +276,7 @@ class RenderCacheEntry(Base):
     video: Mapped[str] = mapped_column(ARTIFACT_KEY)
     last_frame: Mapped[str | None] = mapped_column(ARTIFACT_KEY)
     duration: Mapped[float]
-    layout_report: Mapped[dict[str, Any]]
+    layout_report: Mapped[LayoutReport] = mapped_column(PydanticJSON(LayoutReport))
     log: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

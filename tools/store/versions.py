@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from tools.store.errors import InvalidCommitError
 from tools.store.inputs import AssembledVideo, NewSceneVersion, ProjectFields
+from tools.store.projects import insert_project
 from tools.store.tables import (
     Project,
     ProjectVersion,
@@ -21,6 +22,7 @@ from tools.store.tables import (
 __all__ = [
     "add_project_version",
     "check_slots",
+    "current_scene_versions",
     "find_scene_version",
     "latest_version",
     "latest_versions",
@@ -84,16 +86,17 @@ def add_project_version(
 
 
 def _upsert_project(session: Session, fields: ProjectFields) -> None:
-    """Create the project or update its fields (never its owner); the row lock serialises
-    commits on it."""
-    now = utcnow()
+    """Create the project or update its fields (never its owner; the title only when
+    given), and mark it ready: it has a version now. The row lock serialises commits."""
     row = session.get(Project, fields.id, with_for_update=True)
     if row is None:
-        session.add(Project(created_at=now, updated_at=now, **fields.model_dump()))
+        insert_project(session, fields, fields.owner, "ready")
         return
-    for name, value in fields.model_dump(exclude={"id", "owner"}).items():
+    for name, value in fields.model_dump(exclude={"id", "owner", "title"}).items():
         setattr(row, name, value)
-    row.updated_at = now
+    row.title = fields.title or row.title
+    row.status = "ready"
+    row.updated_at = utcnow()
 
 
 def _add_scene_version(session: Session, project_id: str, new: NewSceneVersion) -> SceneVersion:
@@ -122,7 +125,8 @@ def _add_scene_version(session: Session, project_id: str, new: NewSceneVersion) 
         version=(latest.version if latest else 0) + 1,
         parent_version_id=parent_id,
         created_at=utcnow(),
-        **new.model_dump(exclude={"number", "parent_version_id"}),
+        **new.model_dump(exclude={"number", "parent_version_id", "layout_report"}),
+        layout_report=new.layout_report,
     )
     session.add(row)
     session.flush()
@@ -187,6 +191,19 @@ def latest_versions(session: Session, project_ids: Sequence[str]) -> dict[str, P
         .options(selectinload(ProjectVersion.slots))
     )
     return {row.project_id: row for row in rows}
+
+
+def current_scene_versions(session: Session, project_id: str) -> list[SceneVersion]:
+    """The scene versions the project's latest version plays, in slot order."""
+    current = latest_version(session, project_id)
+    if current is None:
+        return []
+    ids = [slot.scene_version_id for slot in current.slots]
+    rows = session.scalars(
+        select(SceneVersion).where(SceneVersion.id.in_(ids)).options(joinedload(SceneVersion.scene))
+    )
+    by_id = {row.id: row for row in rows}
+    return [by_id[scene_version_id] for scene_version_id in ids]
 
 
 def find_scene_version(

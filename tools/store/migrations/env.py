@@ -8,13 +8,15 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection, create_engine
 
-from tools.store.tables import Base, UTCDateTime
+from tools.store.tables import Base, PydanticJSON, UTCDateTime
 
 
 def _render_item(kind: str, item: Any, autogen_context: AutogenContext) -> str | Literal[False]:
-    """Write our UTC type as the plain column type, so migrations never import app code."""
+    """Write our own types as the plain column types, so migrations never import app code."""
     if kind == "type" and isinstance(item, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if kind == "type" and isinstance(item, PydanticJSON):
+        return "sa.JSON(none_as_null=True)"
     return False
 
 
