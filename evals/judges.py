@@ -110,21 +110,13 @@ async def gather_evidence(store: Store, project_id: str, *, frames: int = 3) -> 
     project = await store.get_project(project_id)
     if project is None or project.current is None:
         raise ValueError(f"project {project_id} has no version to judge")
-    versions = {v.id: v for scene in project.scenes for v in scene.versions}
-    current = [versions[slot.scene_version_id] for slot in project.current.slots]
+    current = project.scene_versions()
     fields = ("title", "goal", "narration", "visual", "duration")
     plan = [{key: v.plan.get(key) for key in fields} for v in current]
-    layout = {
-        v.number: [issue.get("detail", issue.get("kind", "")) for issue in _issues(v.layout_report)]
-        for v in current
-    }
+    layout = {v.number: [issue.detail or issue.kind for issue in v.layout_issues] for v in current}
     video = store.artifacts.path(project.current.video)
     images = await asyncio.to_thread(_sample_frames, video, project.current.duration, frames)
     return Evidence(topic=project.prompt, plan=plan, layout=layout, frames=images)
-
-
-def _issues(report: dict[str, Any] | None) -> list[dict[str, Any]]:
-    return list((report or {}).get("issues", []))
 
 
 def _sample_frames(video: Path, duration: float, count: int) -> list[bytes]:

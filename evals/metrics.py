@@ -197,18 +197,13 @@ async def item_result(
 def _scenes(
     project: ProjectRecord, retries: Counter[int], fix_rounds: Counter[int]
 ) -> list[SceneResult]:
-    current = project.current
-    if current is None:
-        return []
-    versions = {v.id: v for scene in project.scenes for v in scene.versions}
     return [
-        _scene(versions[slot.scene_version_id], retries[slot.number], fix_rounds[slot.number])
-        for slot in current.slots
+        _scene(version, retries[version.number], fix_rounds[version.number])
+        for version in project.scene_versions()
     ]
 
 
 def _scene(version: SceneVersionRecord, retries: int, fix_rounds: int) -> SceneResult:
-    issues = (version.layout_report or {}).get("issues", [])
     planned = version.plan.get("duration")
     return SceneResult(
         number=version.number,
@@ -219,7 +214,7 @@ def _scene(version: SceneVersionRecord, retries: int, fix_rounds: int) -> SceneR
         fix_rounds=fix_rounds,
         repairs=[str(repair) for repair in version.repairs],
         fallback_reason=version.fallback_reason if version.fallback_used else None,
-        layout_issues=[str(issue.get("kind")) for issue in issues],
+        layout_issues=[issue.kind for issue in version.layout_issues],
         duration=version.duration,
         planned_duration=float(planned) if planned is not None else None,
     )

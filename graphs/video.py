@@ -164,7 +164,7 @@ def _new_version(outcome: SceneOutcome) -> NewSceneVersion:
         video=rendered.video,
         last_frame=rendered.last_frame,
         duration=rendered.duration,
-        layout_report=rendered.layout.model_dump(mode="json"),
+        layout_report=rendered.layout,
         render_log=rendered.log,
         parent_version_id=outcome.parent_version_id,
         edit_prompt=outcome.edit_prompt,

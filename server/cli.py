@@ -213,14 +213,14 @@ def _run(
     async def submit_and_run(room: JobRoom) -> JobRecord:
         spec = JobSpec(request=request, models=models.roles, limits=Limits(budget=models.budget))
         job = await room.submit(spec)
+        if models.notice:
+            stderr.print(models.notice, style="dim", highlight=False)
+        warning = sandbox_warning((await asyncio.to_thread(current_sandbox)).status)
+        if warning is not None:
+            stderr.print(f"warning: {warning}", style="yellow", highlight=False)
         stderr.print(f"job {job.id} · project {job.project_id}", style="dim", highlight=False)
         return job
 
-    if models.notice:
-        stderr.print(models.notice, style="dim", highlight=False)
-    warning = sandbox_warning(current_sandbox().status)
-    if warning is not None:
-        stderr.print(f"warning: {warning}", style="yellow", highlight=False)
     asyncio.run(_drive(data_dir, database_url, models, as_json, submit_and_run))
 
 

@@ -66,12 +66,11 @@ def job_result(job: JobRecord, project: ProjectRecord | None) -> JobResult | Non
     summary = JobOutcome.of(job).summary
     if job.status != "completed" or summary is None or project is None:
         return None
-    versions = {(s.number, v.version): v for s in project.scenes for v in s.versions}
-    if not all((scene.number, scene.version) in versions for scene in summary.scenes):
-        return None
+    stored_versions = [project.scene_version(s.number, s.version) for s in summary.scenes]
     scenes = []
-    for scene in summary.scenes:
-        stored = versions[(scene.number, scene.version)]
+    for scene, stored in zip(summary.scenes, stored_versions, strict=True):
+        if stored is None:
+            return None
         base = _version_urls(project.id, scene.number, scene.version)
         scenes.append(
             SceneResult(
@@ -134,13 +133,12 @@ def _scene_version(project_id: str, number: int, v: SceneVersionRecord) -> Scene
 def project_public(project: ProjectRecord) -> ProjectPublic:
     """A project with every scene's history and every assembled version."""
     current = project.current
-    in_slot = {slot.scene_version_id for slot in current.slots} if current else set()
-    number_of = {v.id: (s.number, v.version) for s in project.scenes for v in s.versions}
+    playing = {v.number: v.version for v in project.scene_versions()}
     scenes = [
         ScenePublic(
             scene_id=scene.id,
             number=scene.number,
-            current_version=next((v.version for v in scene.versions if v.id in in_slot), None),
+            current_version=playing.get(scene.number),
             versions=[_scene_version(project.id, scene.number, v) for v in scene.versions],
         )
         for scene in project.scenes
@@ -150,7 +148,7 @@ def project_public(project: ProjectRecord) -> ProjectPublic:
             version=pv.version,
             created_at=pv.created_at,
             duration=pv.duration,
-            slots={s.number: number_of[s.scene_version_id][1] for s in pv.slots},
+            slots={v.number: v.version for v in project.scene_versions(pv)},
             download_url=f"{API}/projects/{project.id}/download?version={pv.version}",
         )
         for pv in project.versions

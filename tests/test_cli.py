@@ -20,8 +20,8 @@ pytestmark = pytest.mark.slow
 CLI = str(Path(sys.executable).with_name("manimgraph"))
 
 
-def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+def run_cli(*args: str, data_dir: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")} | extra_env
     return subprocess.run(
         [CLI, *args, "--data-dir", str(data_dir)],
         capture_output=True,
@@ -38,12 +38,15 @@ def run_json(*args: str, data_dir: Path) -> dict[str, Any]:
 
 
 def snapshot(data_dir: Path) -> tuple[dict[str, int], dict[str, str]]:
-    """Rows per table and every file with its hash, to prove nothing was written."""
+    """Rows per table and every file with its hash, to prove nothing was written.
+
+    The databases are compared by rows: the store's, and the checkpoints, which keep a
+    failed job resumable (like its row)."""
     rows = StoreAt(data_dir).counts()
     files = {
         str(p.relative_to(data_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(data_dir.rglob("*"))
-        if p.is_file() and not p.name.startswith("manimgraph.db")
+        if p.is_file() and not p.name.startswith(("manimgraph.db", "checkpoints.db"))
     }
     return rows, files
 
@@ -124,11 +127,18 @@ def test_unsupported_offline_edit_fails_and_writes_nothing(
     before = snapshot(data_dir)
 
     result = run_cli(
-        "edit", first["project_id"], "1", "rewrite this as a haiku about cats", data_dir=data_dir
+        "edit",
+        first["project_id"],
+        "1",
+        "rewrite this as a haiku about cats",
+        "--json",
+        data_dir=data_dir,
     )
 
     assert result.returncode == 1
     assert "real model" in result.stderr
+    failed = json.loads(result.stdout)
+    assert failed["status"] == "failed" and "real model" in failed["error"]
     rows, files = snapshot(data_dir)
     assert files == before[1]
     assert {k: rows[k] - before[0][k] for k in rows if rows[k] != before[0][k]} == {"jobs": 1}
@@ -191,6 +201,8 @@ def test_list_and_show(project: tuple[Path, dict[str, Any]]) -> None:
     data_dir, first = project
     listed = run_json("list", data_dir=data_dir)
     assert first["project_id"] in [p["project_id"] for p in listed["projects"]]
+    table = run_cli("list", data_dir=data_dir, COLUMNS="80")
+    assert first["project_id"] in table.stdout
     shown = run_json("show", first["project_id"], data_dir=data_dir)
     assert shown["project_id"] == first["project_id"]
     assert [s["number"] for s in shown["scenes"]] == [1, 2, 3]

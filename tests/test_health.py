@@ -17,7 +17,7 @@ from server.health import check_health
 from tools.render.sandbox import LAYERS, SandboxMode, SandboxStatus
 
 
-def database_ok() -> bool:
+async def database_ok() -> bool:
     return True
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_crash import free_port, start_server
+from tests.servers import Server
 
 README = Path(__file__).parents[1] / "README.md"
 
@@ -21,20 +21,18 @@ def test_curl_walkthrough(tmp_path: Path) -> None:
         r"## REST API.*?```sh\n.*?```\s*```sh\n(.*?)```", README.read_text(), re.DOTALL
     )
     assert blocks, "the README lost its curl walkthrough"
-    port = free_port()
-    server = start_server(tmp_path / "data", port)
+    server = Server(tmp_path / "data", None)
     try:
         result = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", blocks[0]],
             cwd=tmp_path,
-            env={"PATH": "/usr/bin:/bin", "BASE": f"http://127.0.0.1:{port}"},
+            env={"PATH": "/usr/bin:/bin", "BASE": server.base},
             capture_output=True,
             text=True,
             timeout=600,
         )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("event: completed") == 2
     for name in ("v1.mp4", "v2.mp4"):

@@ -60,8 +60,7 @@ def _project_version(project: ProjectRecord, version: int | None) -> ProjectVers
 
 
 def _scene_version(project: ProjectRecord, number: int, version: int) -> SceneVersionRecord:
-    scene = next((s for s in project.scenes if s.number == number), None)
-    found = next((v for v in scene.versions if v.version == version), None) if scene else None
+    found = project.scene_version(number, version)
     if found is None:
         raise ApiError(404, "not_found", f"scene {number} has no version {version}")
     return found

@@ -219,6 +219,21 @@ class ProjectRecord(ProjectInfo):
         """The latest project version."""
         return self.versions[-1] if self.versions else None
 
+    def scene_versions(
+        self, version: ProjectVersionRecord | None = None
+    ) -> list[SceneVersionRecord]:
+        """The scene versions a project version plays (default: the current one), in order."""
+        chosen = version or self.current
+        if chosen is None:
+            return []
+        by_id = {v.id: v for scene in self.scenes for v in scene.versions}
+        return [by_id[slot.scene_version_id] for slot in chosen.slots]
+
+    def scene_version(self, number: int, version: int) -> SceneVersionRecord | None:
+        """Version `version` of scene `number`, if the project has it."""
+        scene = next((s for s in self.scenes if s.number == number), None)
+        return next((v for v in scene.versions if v.version == version), None) if scene else None
+
 
 class JobRecord(_Record):
     """A generate or edit job, how far it got and which runner holds it."""
