@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.servers import CLI, TERMINAL, Server, cli_env, renders, serving, wait_until
+from tests.stores import StoreAt
 from tests.test_webhooks import Receiver, receiver  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.slow
@@ -25,6 +26,18 @@ SETTLE_S = 1.0
 
 def _finished(server: Server, job_id: str) -> dict[str, Any]:
     return wait_until(lambda: (job := server.job(job_id))["status"] in TERMINAL and job)
+
+
+def _follow(server: Server, job_id: str) -> list[dict[str, Any]]:
+    """Every status read until the job ends, the last one terminal."""
+    seen: list[dict[str, Any]] = []
+
+    def ended() -> bool:
+        seen.append(server.job(job_id))
+        return seen[-1]["status"] in TERMINAL
+
+    wait_until(ended)
+    return seen
 
 
 def _done_scenes(job: dict[str, Any]) -> list[int]:
@@ -51,11 +64,13 @@ def test_two_servers_run_a_job_once_and_take_over_from_a_killed_one(
         done = wait_until(lambda: _done_scenes(second.job(job["job_id"])))
         time.sleep(SETTLE_S)
         before = renders(second)
+        reached = second.job(job["job_id"])["progress"]
         first.process.send_signal(signal.SIGKILL)
         first.process.wait()
 
-        final = _finished(second, job["job_id"])
-        assert final["status"] == "completed", final
+        seen = _follow(second, job["job_id"])
+        assert reached > 0 and min(s["progress"] for s in seen) >= reached, "progress was lost"
+        assert seen[-1]["status"] == "completed", seen[-1]
         result = second.get(f"/api/v1/jobs/{job['job_id']}/result")
         assert [scene["number"] for scene in result["scenes"]] == [1, 2, 3, 4]
         assert renders(second) - before <= 4 - len(done)
@@ -68,7 +83,7 @@ def test_the_cli_resumes_its_own_killed_job_with_no_server(
     env = cli_env(database_url)
     args = ["--data-dir", str(data_dir)]
     generate = subprocess.Popen(
-        [CLI, "generate", "Explain the water cycle", "--scenes", "4", *args],
+        [CLI, "generate", "Explain the water cycle", "--scenes", "6", *args],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -84,7 +99,11 @@ def test_the_cli_resumes_its_own_killed_job_with_no_server(
         assert shown.returncode == 0, shown.stderr
         return json.loads(shown.stdout)  # type: ignore[no-any-return]
 
-    wait_until(lambda: any(s["state"] == "done" for s in status()["progress_state"]["scenes"]))
+    store = StoreAt(data_dir, database_url)
+    wait_until(
+        lambda: any(s.state == "done" for s in store.get_job(job_id).progress_state.scenes),
+        every=0.05,
+    )
     generate.send_signal(signal.SIGKILL)
     generate.wait()
     generate.stderr.close()
@@ -94,9 +113,10 @@ def test_the_cli_resumes_its_own_killed_job_with_no_server(
         [CLI, "resume", job_id, "--json", *args], env=env, capture_output=True, text=True
     )
     assert resumed.returncode == 0, resumed.stderr
+    assert "unregistered type" not in resumed.stderr
     summary = json.loads(resumed.stdout)
     assert summary["status"] == "completed"
-    assert [scene["version"] for scene in summary["scenes"]] == [1, 1, 1, 1]
+    assert [scene["version"] for scene in summary["scenes"]] == [1] * 6
     assert status()["progress"] == 1.0
 
 
