@@ -10,6 +10,7 @@ packages=(
   texlive-fonts-recommended dvisvgm
   bubblewrap libseccomp2
   postgresql
+  chromium
 )
 
 missing=()
