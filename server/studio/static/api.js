@@ -139,9 +139,9 @@ export function explain(problem) {
   const wait = problem.retryAfter ? ` Try again in ${problem.retryAfter} s.` : " Try again in a moment.";
   switch (problem.code) {
     case "missing_api_key":
-      return "This server needs an API key: enter yours above.";
+      return "This server needs an API key: enter yours in the API key box.";
     case "invalid_api_key":
-      return "The server does not know that API key, or it was revoked: enter a valid one above.";
+      return "The server does not know that API key, or it was revoked: enter a valid one in the API key box.";
     case "rate_limited":
       return `Too many requests: this server limits how often one key (or address) may call it.${wait}`;
     case "too_many_jobs":
@@ -151,11 +151,11 @@ export function explain(problem) {
     case "not_found":
       return `Not found${detail}. It may have been deleted.`;
     case "network":
-      return "The server cannot be reached. Check that `manimgraph serve` is running; the page keeps trying.";
+      return "The server cannot be reached. Check that manimgraph serve is running, then try again.";
     default:
       break;
   }
-  if (problem.status === 401) return "This server needs a valid API key: enter it above.";
+  if (problem.status === 401) return "This server needs a valid API key: enter it in the API key box.";
   if (problem.status === 429) return `The server asks to slow down.${wait}`;
   if (problem.status === 422 || problem.status === 400) return `The server refused the request${detail}.`;
   if (problem.status >= 500) return `The server failed${detail}.${wait}`;

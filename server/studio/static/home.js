@@ -47,6 +47,8 @@ export function homeView() {
   const retries = numberInput("max-retries", 0, 10, 2);
   const fixRounds = numberInput("max-fix-rounds", 0, 5, 1);
   const sceneSeconds = numberInput("max-scene-seconds", 1, 3600, 300);
+  const maxCalls = numberInput("max-calls", 0, 10000, null, "no cap");
+  const maxCost = h("input", { id: "max-cost", name: "max-cost", type: "number", min: 0, step: 0.01, placeholder: "no cap", inputMode: "decimal" });
   const generate = h("button", { type: "submit", class: "primary" }, "Generate");
   const formError = h("p", { class: "error", role: "alert", hidden: true });
   let submission = randomKey();
@@ -73,6 +75,8 @@ export function homeView() {
         field("Retries per scene", retries),
         field("Layout fix rounds", fixRounds),
         field("Render time limit per scene (s)", sceneSeconds),
+        field("Model calls at most", maxCalls),
+        field("Model cost at most (USD)", maxCost),
       ),
       h(
         "div",
@@ -108,6 +112,10 @@ export function homeView() {
       },
     };
     if (scenes.value) body.scene_count = Number(scenes.value);
+    const budget = {};
+    if (maxCalls.value) budget.max_calls = Number(maxCalls.value);
+    if (maxCost.value) budget.max_cost_usd = Number(maxCost.value);
+    if (Object.keys(budget).length) body.budget = budget;
     generate.disabled = true;
     setText(generate, "Starting…");
     show(formError, false);
@@ -252,8 +260,11 @@ export function homeView() {
     root: h("div", { class: "home" }, form, section),
     start() {
       loadPresets();
-      loadProjects();
-      if (location.hash !== "#projects") prompt.focus();
+      if (location.hash === "#projects") loadProjects().then(() => heading.focus());
+      else {
+        loadProjects();
+        prompt.focus();
+      }
     },
     dispose() {
       disposed = true;

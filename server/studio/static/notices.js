@@ -11,7 +11,7 @@ const keyWhy = document.getElementById("key-why");
 const forgetKey = document.getElementById("forget-key");
 const NEEDS_KEY =
   "Every request to this server must carry an API key. Ask the server's owner for one " +
-  "(they make it with `manimgraph keys create NAME`).";
+  "(they make one with: manimgraph keys create NAME).";
 
 /** Show a page-wide message (empty: hide it). */
 export function say(message) {

@@ -285,7 +285,8 @@ export function projectView(projectId, jobParam) {
       stage = job.status === "completed" ? "Done" : jobs.label(job.status);
     }
     setText(stageLine, stage);
-    bar.value = job.status === "completed" ? 1 : job.progress;
+    bar.value = job.progress;
+    show(bar, active);
     setText(messageLine, reconnecting ? "The connection dropped; reconnecting…" : active ? job.message : "");
     const error = active ? "" : jobs.errorSentence(job);
     setText(errorLine, error);
@@ -318,7 +319,8 @@ export function projectView(projectId, jobParam) {
 
   function renderScenes() {
     const numbers = new Set((project?.scenes ?? []).map((s) => s.number));
-    if (job && (jobs.isActive(job) || !project)) for (const n of job.scenes.keys()) numbers.add(n);
+    // a running job's scenes, or those of a job that stopped before the project had any
+    if (job && (jobs.isActive(job) || numbers.size === 0)) for (const n of job.scenes.keys()) numbers.add(n);
     const sorted = [...numbers].sort((a, b) => a - b);
     for (const n of sorted) if (!cards.has(n)) cards.set(n, sceneCard(n));
     const order = sorted.join(",");
