@@ -43,6 +43,7 @@ from server.health import HealthReport, check_health
 from server.main import create_app
 from server.progress_view import ProgressView
 from server.settings import LOOPBACK_HOSTS, Settings
+from server.worker import run_worker
 from tools.render.models import Quality
 from tools.render.sandbox import LAYERS, current_sandbox, sandbox_warning
 from tools.store import (
@@ -624,6 +625,27 @@ def serve(
                 f"refusing to bind {host} with no API keys: run `manimgraph keys create NAME` first"
             )
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Jobs this worker runs at once.", min=1)] = 1,
+    render_slots: Annotated[
+        int | None, typer.Option(help="Renders at once (default: the CPU count).", min=1)
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Run jobs from the Redis queue (`MANIMGRAPH_REDIS_URL`) until SIGINT or SIGTERM."""
+    with _errors():
+        settings = Settings(
+            **({"data_dir": data_dir} if data_dir else {}),
+            **({"database_url": database_url} if database_url else {}),
+        )
+        if settings.redis_url is None:
+            raise UserError("a worker needs the queue: set MANIMGRAPH_REDIS_URL=redis://host:port")
+        slots = render_slots or settings.render_slots
+        asyncio.run(run_worker(settings, concurrency=concurrency, render_slots=slots))
 
 
 for _command in entry_points(group="manimgraph.cli"):

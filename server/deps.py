@@ -53,7 +53,7 @@ async def _caller(
         caller = Caller(owner=None, name="open")
     limiter: RateLimiter = request.app.state.limiter
     client = request.client.host if request.client else "unknown"
-    state = limiter.hit(caller.owner or f"ip:{client}")
+    state = await limiter.hit(caller.owner or f"ip:{client}")
     headers = limiter.headers(state)
     if not state.allowed:
         raise ApiError(429, "rate_limited", "too many requests; retry later", headers)

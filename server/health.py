@@ -27,8 +27,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from server.queue import JobQueue
 from tools.render.sandbox import SandboxStatus, current_sandbox
 
 __all__ = [
@@ -61,7 +62,9 @@ class HealthReport(BaseModel):
 
     status: Literal["healthy", "degraded", "unhealthy"]
     checks: dict[str, CheckResult]
-    sandbox: SandboxStatus
+    sandbox: SandboxStatus | None = Field(
+        description="The render sandbox of this process; None where workers render."
+    )
 
 
 _manim_probes: dict[tuple[str, str], tuple[float, CheckResult]] = {}
@@ -69,7 +72,11 @@ _manim_probes: dict[tuple[str, str], tuple[float, CheckResult]] = {}
 
 
 async def check_health(
-    data_dir: Path, database_ok: Callable[[], Awaitable[bool]], *, manim_probe_ttl_s: float = 60.0
+    data_dir: Path,
+    database_ok: Callable[[], Awaitable[bool]],
+    *,
+    queue: JobQueue | None = None,
+    manim_probe_ttl_s: float = 60.0,
 ) -> HealthReport:
     """Check every dependency; cheap to poll.
 
@@ -77,8 +84,17 @@ async def check_health(
         data_dir: Where videos and renders are written; its free space is checked.
         database_ok: Returns whether the database answers; awaited with a timeout, and
             an exception counts as a failure.
+        queue: The job queue, when workers run the jobs: then Redis and the live workers
+            are checked instead of what renders need (each worker has `manimgraph doctor`).
         manim_probe_ttl_s: How long a manim import probe is reused; 0 probes again.
     """
+    if queue is not None:
+        database, disk, workers = await asyncio.gather(
+            _check_database(database_ok),
+            asyncio.to_thread(_check_disk, data_dir),
+            _check_queue(queue),
+        )
+        return _report({"database": database, "disk": disk, **workers}, None)
     database, disk, manim, sandbox = await asyncio.gather(
         _check_database(database_ok),
         asyncio.to_thread(_check_disk, data_dir),
@@ -97,11 +113,33 @@ async def check_health(
         ),
         "sandbox": _check_sandbox(sandbox.status),
     }
+    return _report(checks, sandbox.status)
+
+
+def _report(checks: dict[str, CheckResult], sandbox: SandboxStatus | None) -> HealthReport:
     statuses = {check.status for check in checks.values()}
     overall: Literal["healthy", "degraded", "unhealthy"] = (
         "unhealthy" if "fail" in statuses else "degraded" if "warn" in statuses else "healthy"
     )
-    return HealthReport(status=overall, checks=checks, sandbox=sandbox.status)
+    return HealthReport(status=overall, checks=checks, sandbox=sandbox)
+
+
+async def _check_queue(queue: JobQueue) -> dict[str, CheckResult]:
+    """Redis answers, and at least one worker is alive to take the queued jobs."""
+    try:
+        info = await asyncio.wait_for(queue.info(), DATABASE_TIMEOUT_S)
+    except Exception as exc:  # any error means jobs can be neither queued nor taken
+        failed = CheckResult(status="fail", detail=f"Redis does not answer: {exc}")
+        unknown = CheckResult(status="fail", detail="unknown while Redis does not answer")
+        return {"redis": failed, "workers": unknown}
+    redis = CheckResult(
+        status="ok", detail=f"Redis answers: {info.queued} queued, {info.active} running"
+    )
+    if info.workers == 0:
+        workers = CheckResult(status="warn", detail="no worker is alive: jobs wait in the queue")
+    else:
+        workers = CheckResult(status="ok", detail=f"{info.workers} worker(s) alive")
+    return {"redis": redis, "workers": workers}
 
 
 async def _check_database(database_ok: Callable[[], Awaitable[bool]]) -> CheckResult:

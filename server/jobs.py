@@ -1,8 +1,9 @@
-"""The server's runner: it launches jobs of the job room in this process, with bounded
-concurrency, takes over jobs whose runner died, and reports each end (metrics, webhook).
+"""Where the server's jobs run: in this process (the embedded default), or on workers
+through the Redis queue. Either way it takes over jobs whose runner died, and whoever
+ends a job reports it (metrics, webhook).
 
 Everything about a job itself (status, progress, leases, checkpoints) lives in
-`graphs.jobs`; this module only decides when this process runs which job.
+`graphs.jobs`; this module only decides which process runs which job.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from graphs.errors import JobError
 from graphs.events import ProgressEvent
 from graphs.jobs import (
     ACTIVE_STATUSES,
+    CANCELLED_ON_REQUEST,
     JobBusy,
     JobOutcome,
     JobProgress,
@@ -25,6 +28,7 @@ from graphs.jobs import (
 )
 from graphs.requests import JobSpec
 from server.metrics import Metrics
+from server.queue import JobQueue
 from server.views import finished_body
 from server.webhooks import deliver
 
@@ -33,6 +37,9 @@ __all__ = ["JobManager", "TooManyJobs"]
 log = logging.getLogger("manimgraph.jobs")
 
 CANCEL_WAIT_S = 5.0
+LEASE_MARGIN_S = 0.2
+TAKEOVER_TRIES = 3
+"""Lease periods a delivery waits for a dead runner's lease to run out before giving up."""
 
 
 class TooManyJobs(Exception):
@@ -40,7 +47,7 @@ class TooManyJobs(Exception):
 
 
 class JobManager:
-    """Runs jobs of the room in this process and watches for orphaned ones."""
+    """Runs jobs of the room here (or hands them to the queue) and watches for orphans."""
 
     def __init__(
         self,
@@ -51,14 +58,16 @@ class JobManager:
         metrics: Metrics,
         webhook_secret: str,
         webhook_attempts: int = 5,
+        queue: JobQueue | None = None,
     ) -> None:
         self.room = room
+        self.queue = queue
         self.metrics = metrics
         self._job_slots = asyncio.Semaphore(max_concurrent_jobs)
         self._max_jobs_per_key = max_jobs_per_key
         self._webhook_secret = webhook_secret
         self._webhook_attempts = webhook_attempts
-        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._tasks: dict[str, asyncio.Task[bool]] = {}
         self._running: set[str] = set()
         self._background: set[asyncio.Task[Any]] = set()
         self._lock = asyncio.Lock()
@@ -87,12 +96,14 @@ class JobManager:
                     f"{active} jobs are queued or running; the cap is {self._max_jobs_per_key}"
                 )
             job = await self.room.submit(spec, owner=owner, idempotency_key=idempotency_key)
-            self._launch(job.id)
+            await self._dispatch(job.id, again=False)
             return job
 
     async def cancel(self, job_id: str) -> JobRecord:
         """Cancel a job run by any process: its renders are killed, nothing half-written."""
         cancelled = await self.room.cancel(job_id)
+        if self.queue is not None:
+            await self.queue.abort(job_id, CANCELLED_ON_REQUEST)
         task = self._tasks.get(job_id)
         if task is not None:
             task.cancel()
@@ -113,7 +124,7 @@ class JobManager:
             job = await self.room.resume(job_id)
             if job.status != "queued":
                 raise NotResumable(f"job {job_id} is {job.status}, not failed or cancelled")
-            self._launch(job.id)
+            await self._dispatch(job.id, again=True)
             return job
 
     async def start(self, interval_s: float | None = None) -> None:
@@ -147,7 +158,14 @@ class JobManager:
         for job in await self.room.orphans():
             if job.id not in self._tasks:
                 log.info("taking over job %s (%s)", job.id, job.status)
-                self._launch(job.id)
+                await self._dispatch(job.id, again=False)
+
+    async def _dispatch(self, job_id: str, *, again: bool) -> None:
+        """Run the job here, or hand it to the queue (`again`: a new delivery of it)."""
+        if self.queue is None:
+            self._launch(job_id)
+        elif not await self.queue.enqueue(job_id, again=again):
+            log.debug("job %s already has a pending delivery", job_id)
 
     def _launch(self, job_id: str) -> None:
         task = asyncio.create_task(self._run(job_id), name=f"job-{job_id}")
@@ -155,15 +173,31 @@ class JobManager:
         task.add_done_callback(lambda _: self._tasks.pop(job_id, None))
         self.metrics.set_queue(*self.queue_depth())
 
-    async def _run(self, job_id: str) -> None:
+    async def execute(self, job_id: str) -> None:
+        """Run a delivered job here to its end, first waiting out the lease of a runner
+        that died holding it (a worker's way in)."""
+        for _ in range(TAKEOVER_TRIES):
+            current = await self.room.store.get_job(job_id)
+            expires = current.lease_expires_at if current is not None else None
+            wait = (expires - datetime.now(UTC)).total_seconds() if expires else 0
+            if wait > 0:
+                await asyncio.sleep(wait + LEASE_MARGIN_S)
+            if await self._run(job_id):
+                return
+        log.info("job %s is still held by another runner; leaving it to it", job_id)
+
+    async def _run(self, job_id: str) -> bool:
+        """Run the job here; False if another runner holds its lease."""
         started = time.monotonic()
         async with self._job_slots:
             self._running.add(job_id)
             self.metrics.set_queue(*self.queue_depth())
             try:
                 await self.room.run(job_id, on_event=self._on_event)
-            except (JobBusy, NotResumable):
-                return
+            except JobBusy:
+                return False
+            except NotResumable:
+                return True
             except JobError as exc:
                 log.info("job %s stopped: %s", job_id, exc)
             except Exception:
@@ -174,6 +208,7 @@ class JobManager:
         if final is not None and final.status in ("completed", "failed"):
             self.metrics.job_finished(final.kind, final.status, time.monotonic() - started)
             self._finish(final)
+        return True
 
     def _on_event(self, event: ProgressEvent, _progress: JobProgress) -> None:
         if event.cached is not None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,28 +21,17 @@ from graphs.jobs import JobRoom
 from server.errors import install_error_handlers
 from server.jobs import JobManager
 from server.metrics import Metrics
+from server.queue import JobQueue
 from server.ratelimit import RateLimiter
 from server.routes import jobs, projects, submit, system
 from server.settings import Settings
 from server.studio import mount_studio
+from server.webhooks import webhook_secret
 from tools.render.sandbox import current_sandbox, sandbox_warning
 
 __all__ = ["create_app"]
 
 log = logging.getLogger("manimgraph.server")
-
-SECRET_FILE = "webhook-secret"
-
-
-def webhook_secret(settings: Settings) -> str:
-    """The configured signing secret, else one generated once and kept in the data dir."""
-    if settings.webhook_secret:
-        return settings.webhook_secret
-    path = settings.data_dir / SECRET_FILE
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 class RequestMetrics:
@@ -95,25 +83,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 log.warning(
                     "no API keys exist: the API is open to anyone who can reach %s", settings.host
                 )
+            queue = JobQueue.from_url(settings.redis_url) if settings.redis_url else None
             metrics = Metrics()
             manager = JobManager(
                 room,
                 max_concurrent_jobs=settings.max_concurrent_jobs,
                 max_jobs_per_key=settings.max_jobs_per_key,
                 metrics=metrics,
-                webhook_secret=await asyncio.to_thread(webhook_secret, settings),
+                webhook_secret=await asyncio.to_thread(
+                    webhook_secret, settings.webhook_secret, settings.data_dir
+                ),
                 webhook_attempts=settings.webhook_attempts,
+                queue=queue,
             )
+            limiter = RateLimiter(settings.rate_limit, settings.redis_url or "memory://")
             app.state.settings = settings
             app.state.store = room.store
             app.state.manager = manager
             app.state.metrics = metrics
-            app.state.limiter = RateLimiter(settings.rate_limit)
+            app.state.limiter = limiter
+            app.state.queue = queue
             await manager.start()
             try:
                 yield
             finally:
                 await manager.stop()
+                await limiter.close()
+                if queue is not None:
+                    await queue.close()
 
     app = FastAPI(
         title="manimgraph",

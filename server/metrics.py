@@ -61,6 +61,7 @@ class Metrics:
         self._fallbacks = self._counter("fallbacks", "Fallbacks taken, by reason class.", "reason")
         self._queue_depth = self._gauge("queue_depth", "Jobs waiting in the queue.")
         self._running = self._gauge("running_jobs", "Jobs being worked on.")
+        self._workers = self._gauge("workers", "Live `manimgraph worker` processes.")
         self._model_calls = self._counter("model_calls", "Model calls, by agent role.", "role")
         self._tokens = self._counter(
             "model_tokens",
@@ -126,10 +127,11 @@ class Metrics:
         """A fallback was taken; ``reason`` is a class of cause, e.g. ``RenderTimeout``."""
         self._fallbacks.labels(reason=reason).inc()
 
-    def set_queue(self, depth: int, running: int) -> None:
-        """The queue's current depth and the number of jobs being worked on."""
+    def set_queue(self, depth: int, running: int, *, workers: int = 0) -> None:
+        """The queue's depth, the jobs being worked on and the live workers."""
         self._queue_depth.set(depth)
         self._running.set(running)
+        self._workers.set(workers)
 
     def model_usage(self, usage: UsageReport) -> None:
         """A finished job's model calls, tokens and cost, by agent role."""

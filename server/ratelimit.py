@@ -1,12 +1,12 @@
 """Per-API-key rate limits on a moving window.
 
 A moving window (not a fixed one) so a client cannot double its rate by bursting on both
-sides of a window edge. Counters live in ``limits`` storage: in memory for a single process,
-``redis://host:port`` when several server processes must share one budget per key.
+sides of a window edge. Counters live in ``limits``' async storage: in memory for a single
+process, ``redis://host:port`` when several server processes must share one budget per key.
 
 Example:
     >>> limiter = RateLimiter("60/minute")
-    >>> state = limiter.hit(api_key)
+    >>> state = await limiter.hit(api_key)
     >>> if not state.allowed:
     ...     raise HTTPException(429, headers=RateLimiter.headers(state))
 """
@@ -17,10 +17,12 @@ import math
 import time
 
 from limits import parse
+from limits.aio.storage import Storage
+from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import ConfigurationError
-from limits.storage import Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 from pydantic import BaseModel
+from redis.asyncio import ConnectionPool
 
 __all__ = ["RateLimitState", "RateLimiter"]
 
@@ -43,23 +45,30 @@ class RateLimiter:
     """Counts requests per key against one rate, e.g. ``"60/minute"`` or ``"5/second"``."""
 
     def __init__(self, rate: str = "60/minute", storage_uri: str = "memory://") -> None:
-        """Parse ``rate`` and connect to ``storage_uri``; both raise ``ValueError`` if invalid.
-
-        Only synchronous storages are supported (``memory://``, ``redis://``, not ``async+*``).
-        """
+        """Parse ``rate`` and connect to ``storage_uri`` (``memory://`` or ``redis://…``, used
+        through their async clients); both raise ``ValueError`` if invalid."""
         self._item = parse(rate)
+        self._pool = (
+            ConnectionPool.from_url(storage_uri) if storage_uri.startswith("redis") else None
+        )
+        options = {"implementation": "redispy", "connection_pool": self._pool} if self._pool else {}
         try:
-            storage = storage_from_string(storage_uri)
+            storage = storage_from_string(f"async+{storage_uri}", **options)
         except ConfigurationError as exc:
             raise ValueError(f"invalid rate limit storage {storage_uri!r}: {exc}") from exc
         if not isinstance(storage, Storage):
-            raise ValueError(f"rate limit storage must be synchronous, got {storage_uri!r}")
+            raise ValueError(f"unsupported rate limit storage {storage_uri!r}")
         self._limiter = MovingWindowRateLimiter(storage)
 
-    def hit(self, key: str) -> RateLimitState:
+    async def close(self) -> None:
+        """Close the connections to Redis, if any."""
+        if self._pool is not None:
+            await self._pool.aclose()
+
+    async def hit(self, key: str) -> RateLimitState:
         """Count one request for ``key`` (refused requests are not counted)."""
-        allowed = self._limiter.hit(self._item, _NAMESPACE, key)
-        stats = self._limiter.get_window_stats(self._item, _NAMESPACE, key)
+        allowed = await self._limiter.hit(self._item, _NAMESPACE, key)
+        stats = await self._limiter.get_window_stats(self._item, _NAMESPACE, key)
         wait_s = stats.reset_time - time.time()
         return RateLimitState(
             allowed=allowed,

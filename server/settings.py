@@ -23,6 +23,11 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("manimgraph")))
     database_url: str | None = Field(default=None, description="Default: SQLite in data_dir.")
+    redis_url: str | None = Field(
+        default=None,
+        description="Set: the API enqueues jobs for `manimgraph worker` processes and shares"
+        " rate limits through this Redis. Unset: the API runs the jobs itself.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     max_concurrent_jobs: int = Field(default=2, ge=1, le=64)

@@ -28,12 +28,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import secrets
 import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -51,6 +53,7 @@ from tenacity import (
 __all__ = [
     "DELIVERY_HEADER",
     "EVENT_HEADER",
+    "SECRET_FILE",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
     "CallbackUrl",
@@ -60,7 +63,10 @@ __all__ = [
     "signed_headers",
     "validate_callback_url",
     "verify",
+    "webhook_secret",
 ]
+
+SECRET_FILE = "webhook-secret"
 
 SIGNATURE_HEADER = "X-Manimgraph-Signature"
 TIMESTAMP_HEADER = "X-Manimgraph-Timestamp"
@@ -172,6 +178,18 @@ class _Attempt:
     error: str | None
     retryable: bool
     retry_after_s: float | None = None
+
+
+def webhook_secret(configured: str | None, data_dir: Path) -> str:
+    """The configured signing secret, else one generated once and kept in `data_dir`
+    (several machines must share a configured one)."""
+    if configured:
+        return configured
+    path = data_dir / SECRET_FILE
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 async def deliver(

@@ -11,9 +11,7 @@ from typing import Any
 
 import pytest
 
-from server.main import webhook_secret
-from server.settings import Settings
-from server.webhooks import verify
+from server.webhooks import verify, webhook_secret
 from tests.api_helpers import make_client, wait_for
 from tests.stores import StoreAt
 
@@ -99,7 +97,7 @@ def test_webhook_arrives_signed(tmp_path: Path, receiver: tuple[str, list[dict[s
                 break
             __import__("time").sleep(0.1)
     assert len(received) == 1
-    secret = webhook_secret(Settings(data_dir=data_dir))
+    secret = webhook_secret(None, data_dir)
     assert verify(received[0]["body"], received[0]["headers"], secret)
     payload = json.loads(received[0]["body"])
     assert (payload["job_id"], payload["status"]) == (job["job_id"], "completed")

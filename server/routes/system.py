@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -40,7 +42,7 @@ async def presets(_: CallerDep) -> Presets:
 async def health(request: Request) -> Response:
     """Each dependency's state; 503 when the service cannot work."""
     store = request.app.state.store
-    report = await check_health(store.data_dir, store.ping)
+    report = await check_health(store.data_dir, store.ping, queue=request.app.state.queue)
     code = 503 if report.status == "unhealthy" else 200
     return JSONResponse(report.model_dump(mode="json"), status_code=code)
 
@@ -54,6 +56,12 @@ async def metrics(request: Request) -> Response:
     """Prometheus exposition of jobs, renders, retries, fallbacks, queue and tokens."""
     manager = request.app.state.manager
     registry = request.app.state.metrics
-    registry.set_queue(*manager.queue_depth())
+    queue = request.app.state.queue
+    if queue is None:
+        registry.set_queue(*manager.queue_depth())
+    else:
+        with suppress(Exception):  # Redis is away: /health says so, /metrics still answers
+            info = await queue.info()
+            registry.set_queue(info.queued, info.active, workers=info.workers)
     body, content_type = registry.render()
     return Response(body, media_type=content_type)
