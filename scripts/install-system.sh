@@ -9,6 +9,7 @@ packages=(
   texlive-latex-base texlive-latex-recommended texlive-latex-extra
   texlive-fonts-recommended dvisvgm
   bubblewrap libseccomp2
+  redis-server
   postgresql
   chromium
 )

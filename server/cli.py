@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import socket
 import sys
@@ -127,7 +128,9 @@ def _data_dir(data_dir: Path | None) -> Path:
 
 @asynccontextmanager
 async def _store(data_dir: Path | None, database_url: str | None) -> AsyncIterator[Store]:
-    store = await Store.open(_data_dir(data_dir), database_url=database_url)
+    store = await Store.open(
+        _data_dir(data_dir), database_url=database_url, artifacts_url=_artifacts_url()
+    )
     try:
         yield store
     finally:
@@ -138,7 +141,14 @@ def _room(
     data_dir: Path | None, database_url: str | None, models: ModelConfig | None = None
 ) -> AbstractAsyncContextManager[JobRoom]:
     options = {"models": models} if models is not None else {}
-    return JobRoom.open(_data_dir(data_dir), database_url=database_url, **options)
+    return JobRoom.open(
+        _data_dir(data_dir), database_url=database_url, artifacts_url=_artifacts_url(), **options
+    )
+
+
+def _artifacts_url() -> str | None:
+    """Object storage instead of the data directory's artifacts, as the server reads it."""
+    return os.environ.get("MANIMGRAPH_ARTIFACTS_URL") or None
 
 
 def _show(payload: BaseModel | dict[str, Any], as_json: bool) -> None:
@@ -151,13 +161,13 @@ def _show(payload: BaseModel | dict[str, Any], as_json: bool) -> None:
 
 
 def _local_summary(summary: JobSummary, artifacts: ArtifactStore, job: JobRecord | None) -> dict:
-    """The CLI's JSON: the summary with artifact keys turned into local file paths."""
+    """The CLI's JSON: the summary with artifact keys turned into file paths or s3:// URLs."""
     data = summary.model_dump(mode="json")
     for name in ("video", "thumbnail", "subtitles", "manifest"):
         key = data[name]
-        data[name] = str(artifacts.path(key)) if key else None
+        data[name] = artifacts.describe(key) if key else None
     for scene in data["scenes"]:
-        scene["video"] = str(artifacts.path(scene["video"]))
+        scene["video"] = artifacts.describe(scene["video"])
     if job is not None:
         outcome = JobOutcome.of(job)
         data.update(job_id=job.id, status=job.status, usage=outcome.usage.model_dump(mode="json"))
@@ -645,6 +655,7 @@ def worker(
         if settings.redis_url is None:
             raise UserError("a worker needs the queue: set MANIMGRAPH_REDIS_URL=redis://host:port")
         slots = render_slots or settings.render_slots
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         asyncio.run(run_worker(settings, concurrency=concurrency, render_slots=slots))
 
 

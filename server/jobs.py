@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from graphs.errors import JobError
@@ -193,7 +194,7 @@ class JobManager:
             self._running.add(job_id)
             self.metrics.set_queue(*self.queue_depth())
             try:
-                await self.room.run(job_id, on_event=self._on_event)
+                await self.room.run(job_id, on_event=partial(self._on_event, job_id))
             except JobBusy:
                 return False
             except NotResumable:
@@ -210,10 +211,12 @@ class JobManager:
             self._finish(final)
         return True
 
-    def _on_event(self, event: ProgressEvent, _progress: JobProgress) -> None:
+    def _on_event(self, job_id: str, event: ProgressEvent, _progress: JobProgress) -> None:
         if event.cached is not None:
-            self.metrics.scene_rendered(
-                "cached" if event.cached else "rendered", event.seconds or 0
+            outcome = "cached" if event.cached else "rendered"
+            self.metrics.scene_rendered(outcome, event.seconds or 0)
+            log.info(
+                "job %s scene %s %s in %.1f s", job_id, event.scene, outcome, event.seconds or 0
             )
         if event.status == "retry":
             self.metrics.retry()

@@ -19,11 +19,13 @@ __all__ = [
     "CLI",
     "TERMINAL",
     "Server",
+    "Worker",
     "cli_env",
     "free_port",
     "renders",
     "serving",
     "wait_until",
+    "working",
 ]
 
 CLI = str(Path(sys.executable).with_name("manimgraph"))
@@ -45,6 +47,35 @@ def cli_env(database_url: str | None = None, **extra: str) -> dict[str, str]:
     if database_url is not None:
         env["MANIMGRAPH_DATABASE_URL"] = database_url
     return env
+
+
+class Worker:
+    """A `manimgraph worker` process; its log (stderr) names every scene it renders."""
+
+    def __init__(self, data_dir: Path, database_url: str, redis_url: str) -> None:
+        self.data_dir = data_dir
+        self.log = data_dir.with_suffix(".log")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [CLI, "worker", "--render-slots", "1", "--data-dir", str(data_dir)],
+                env=cli_env(database_url, MANIMGRAPH_REDIS_URL=redis_url),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def renders(self, job_id: str) -> int:
+        """Scenes of `job_id` this worker rendered (or took from the render cache)."""
+        return sum(f"job {job_id} scene" in line for line in self.log.read_text().splitlines())
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 class Server:
@@ -92,12 +123,14 @@ class Server:
 
 
 @contextmanager
-def serving(data_dir: Path, database_url: str | None, count: int = 1) -> Iterator[list[Server]]:
+def serving(
+    data_dir: Path, database_url: str | None, count: int = 1, **env: str
+) -> Iterator[list[Server]]:
     """`count` servers on one data directory and database, stopped afterwards."""
     servers: list[Server] = []
     try:
         for _ in range(count):
-            servers.append(Server(data_dir, database_url))
+            servers.append(Server(data_dir, database_url, **env))
         yield servers
     finally:
         for server in servers:
@@ -120,3 +153,18 @@ def wait_until(check: Any, timeout: float = 300, every: float = 0.2) -> Any:
             return value
         time.sleep(every)
     raise AssertionError(f"not true within {timeout} s: {check}")
+
+
+@contextmanager
+def working(
+    root: Path, database_url: str, redis_url: str, count: int = 2
+) -> Iterator[list[Worker]]:
+    """`count` workers, each with a data directory of its own under `root`."""
+    workers: list[Worker] = []
+    try:
+        for number in range(count):
+            workers.append(Worker(root / f"worker{number}", database_url, redis_url))
+        yield workers
+    finally:
+        for worker in workers:
+            worker.stop()

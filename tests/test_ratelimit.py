@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -75,32 +71,7 @@ def test_bad_configuration_is_a_value_error(rate: str, storage_uri: str, message
         RateLimiter(rate, storage_uri)
 
 
-@pytest.fixture
-def redis_uri() -> Iterator[str]:
-    """A throwaway redis-server on a free loopback port, without persistence."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.02)
-    yield f"redis://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(timeout=10)
-
-
-async def test_redis_storage_shares_one_budget_between_limiters(redis_uri: str) -> None:
+def test_redis_storage_shares_one_budget_between_limiters(redis_uri: str) -> None:
     first, second = RateLimiter("3/minute", redis_uri), RateLimiter("3/minute", redis_uri)
 
     outcomes = [
