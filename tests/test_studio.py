@@ -20,7 +20,15 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    Locator,
+    Page,
+    Route,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from server.studio import STATIC_DIR
@@ -106,6 +114,22 @@ def project_json(served: Served, url: str, headers: dict[str, str] | None = None
     answer = httpx.get(f"{served.base}/api/v1/projects/{project_id[1]}", headers=headers)
     answer.raise_for_status()
     return answer.json()
+
+
+def drop_first_stream(page: Page) -> list[str]:
+    """Fail the page's first connection to a job's event stream, as a lost network would:
+    the page must connect again by itself. Returns the stream URLs the page asked for."""
+    asked: list[str] = []
+
+    def handle(route: Route) -> None:
+        asked.append(route.request.url)
+        if len(asked) == 1:
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/api/v1/jobs/\w+/events$"), handle)
+    return asked
 
 
 @dataclass
@@ -325,6 +349,7 @@ MARKUP = "Explain fractions <img src=x onerror=alert(1)> to <script>alert(2)</sc
 
 def test_markup_in_prompts_is_shown_as_text_and_never_runs(page: Page) -> None:
     page.goto("/")
+    streams = drop_first_stream(page)  # EventSource connects again on its own
     prompt = page.get_by_label("Prompt")
     prompt.fill(MARKUP)
     page.get_by_label("Scenes").fill("1")
@@ -332,6 +357,7 @@ def test_markup_in_prompts_is_shown_as_text_and_never_runs(page: Page) -> None:
     page.wait_for_url(re.compile(r"\?project="))
     expect(page.get_by_text(f"Prompt: {MARKUP}")).to_be_visible()
     expect(page.get_by_role("link", name="Download video")).to_be_visible(timeout=JOB_S)
+    assert len(streams) >= 2
 
     card = scene_card(page, 1)
     edit = "make it <b onmouseover=alert(3)>blue</b>"
@@ -442,10 +468,12 @@ def test_api_keys_prompt_401_and_keyed_media(browser: Browser, tmp_path: Path, s
         assert page.evaluate("sessionStorage.getItem('manimgraph.apiKey')") == key
 
         # the event stream and the media are read with the key (fetch, then blob: URLs)
+        streams = drop_first_stream(page)  # the fetch-read stream connects again too
         page.get_by_label("Prompt").fill("Explain magnets")
         page.get_by_label("Scenes").fill("1")
         page.get_by_role("button", name="Generate").click()
         expect(page.get_by_role("link", name="Download video")).to_be_visible(timeout=JOB_S)
+        assert len(streams) >= 2
         assert assert_plays_mp4(page, final_video(page)).startswith("blob:")
         assert page.get_by_role("link", name="Download video").get_attribute("href", timeout=5000)
 
@@ -473,5 +501,8 @@ def test_phone_width_dark_theme(
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     page.screenshot(path=shots / "phone-dark.png", full_page=True)
+    page.goto("/")
+    expect(page.get_by_role("button", name="Generate")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.context.close()
     guard.check()
