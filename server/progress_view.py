@@ -3,9 +3,6 @@ scene. The CLI draws it while it runs a job and while it watches one run elsewhe
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Self
-
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
@@ -24,11 +21,11 @@ _SCENE_STEPS = {
 }
 
 
-class ProgressView:
-    """A context manager showing a job's progress; feed it with `show`."""
+class ProgressView(Progress):
+    """Rich progress bars (a context manager) showing a job; feed it with `show`."""
 
     def __init__(self, console: Console) -> None:
-        self._progress = Progress(
+        super().__init__(
             TextColumn("{task.description:<14}"),
             BarColumn(),
             TextColumn("{task.fields[status]}"),
@@ -36,32 +33,20 @@ class ProgressView:
             console=console,
             transient=False,
         )
-        self._job = self._progress.add_task("job", total=1.0, status="starting")
+        self._job = self.add_task("job", total=1.0, status="starting")
         self._scenes: dict[int, TaskID] = {}
-
-    def __enter__(self) -> Self:
-        self._progress.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._progress.stop()
 
     def show(self, progress: JobProgress) -> None:
         """Move the job bar and each scene's bar to the folded state."""
         status = f"{progress.stage or 'queued'}: {progress.message[:60]}"
-        self._progress.update(self._job, completed=progress.fraction, status=status)
+        self.update(self._job, completed=progress.fraction, status=status)
         for scene in progress.scenes:
             if scene.number not in self._scenes:
-                self._scenes[scene.number] = self._progress.add_task(
+                self._scenes[scene.number] = self.add_task(
                     f"scene {scene.number}", total=len(_SCENE_STEPS), status=""
                 )
             detail = scene.state if scene.attempts <= 1 else f"{scene.state} (try {scene.attempts})"
-            self._progress.update(
+            self.update(
                 self._scenes[scene.number],
                 completed=_SCENE_STEPS.get(scene.state, 0),
                 status=detail
