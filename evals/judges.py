@@ -20,7 +20,6 @@ import asyncio
 import base64
 import json
 import math
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -114,18 +113,19 @@ async def gather_evidence(store: Store, project_id: str, *, frames: int = 3) -> 
     fields = ("title", "goal", "narration", "visual", "duration")
     plan = [{key: v.plan.get(key) for key in fields} for v in current]
     layout = {v.number: [issue.detail or issue.kind for issue in v.layout_issues] for v in current}
-    video = store.artifacts.path(project.current.video)
-    images = await asyncio.to_thread(_sample_frames, video, project.current.duration, frames)
+    duration = project.current.duration
+    async with store.scratch("judge-") as work:
+        video = await store.artifacts.local_copy(project.current.video, work)
+        images = await asyncio.to_thread(_sample_frames, video, duration, frames, work)
     return Evidence(topic=project.prompt, plan=plan, layout=layout, frames=images)
 
 
-def _sample_frames(video: Path, duration: float, count: int) -> list[bytes]:
-    """PNG frames at the middles of `count` equal stretches of the video."""
-    with tempfile.TemporaryDirectory() as work:
-        return [
-            thumbnail(video, Path(work) / f"{i}.png", duration * (i + 0.5) / count).read_bytes()
-            for i in range(count)
-        ]
+def _sample_frames(video: Path, duration: float, count: int, work: Path) -> list[bytes]:
+    """PNG frames at the middles of `count` equal stretches of the video (blocking)."""
+    return [
+        thumbnail(video, work / f"{i}.png", duration * (i + 0.5) / count).read_bytes()
+        for i in range(count)
+    ]
 
 
 async def judge_video(model: BaseChatModel, evidence: Evidence) -> dict[str, JudgeScore]:

@@ -7,7 +7,6 @@ times; the item's usage meter and call timer hold model calls, tokens and model 
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 import re
@@ -97,8 +96,7 @@ async def slot_states(store: Store, project_id: str) -> dict[int, SlotState]:
     """Each slot of the project's current version with the hash of its video bytes."""
     states = {}
     for version in await store.current_scenes(project_id):
-        path = store.artifacts.path(version.video)
-        digest = hashlib.sha256(await asyncio.to_thread(path.read_bytes)).hexdigest()
+        digest = hashlib.sha256(await store.artifacts.read_bytes(version.video)).hexdigest()
         states[version.number] = SlotState(version.id, version.version, digest)
     return states
 
@@ -171,7 +169,7 @@ async def item_result(
         error_class=error_class,
         project_id=facts.project_id,
         version=current.version if current else None,
-        video=os.path.relpath(store.artifacts.path(current.video), out_dir) if current else None,
+        video=_video_link(store, current.video, out_dir) if current else None,
         scenes_planned=len(scenes),
         scenes_rendered=len(scenes) - len(fallbacks),
         first_attempt_ok=sum(s.first_attempt_ok for s in scenes),
@@ -218,6 +216,13 @@ def _scene(version: SceneVersionRecord, retries: int, fix_rounds: int) -> SceneR
         duration=version.duration,
         planned_duration=float(planned) if planned is not None else None,
     )
+
+
+def _video_link(store: Store, key: str, out_dir: Path) -> str:
+    """Where the final video is: relative to the run directory when it is a local file,
+    else as the artifact store names it (an s3:// URL)."""
+    where = store.artifacts.describe(key)
+    return os.path.relpath(where, out_dir) if Path(where).is_absolute() else where
 
 
 def _planned(scenes: list[SceneResult]) -> float | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -59,34 +58,48 @@ async def commit_assembly(
 ) -> ProjectVersionRecord:
     """Join the slots' clips, store the deliverables and commit the project version."""
     ordered = sorted(slots.items())
-    clips = [
-        SceneClip(
-            number=number,
-            code_sha256=hashlib.sha256(code.encode()).hexdigest(),
-            video=store.artifacts.path(video),
-            duration=duration,
-        )
-        for number, (code, video, duration, _) in ordered
-    ]
     plan = VideoPlan(title=project.title, scenes=[plan for _, (_, _, _, plan) in ordered])
-    work_root = store.data_dir / "work"
-    await asyncio.to_thread(work_root.mkdir, parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=work_root) as work:
-        assembly = await assemble_video(description, plan, clips, Path(work))
-        output = await asyncio.to_thread(_store_files, store, assembly, description)
+    async with store.scratch("assembly-") as work:
+        files = await _local_copies(store, {video for _, (_, video, _, _) in ordered}, work)
+        clips = [
+            SceneClip(
+                number=number,
+                code_sha256=hashlib.sha256(code.encode()).hexdigest(),
+                video=files[video],
+                duration=duration,
+            )
+            for number, (code, video, duration, _) in ordered
+        ]
+        assembly = await assemble_video(description, plan, clips, work)
+        output = await _store_files(store, assembly, description)
     return await store.commit_version(
         project, new_versions, output, kept=kept, carry_over=True, job_id=job_id
     )
 
 
-def _store_files(store: Store, assembly: Assembly, description: VideoDescription) -> AssembledVideo:
-    """Put the deliverables into the artifact store (blocking file I/O: run in a thread)."""
+async def _local_copies(store: Store, keys: set[str], work: Path) -> dict[str, Path]:
+    """Each clip once as a local file the assembler's ffmpeg can read."""
+    ordered = sorted(keys)
+    paths = await asyncio.gather(*(store.artifacts.local_copy(key, work) for key in ordered))
+    return dict(zip(ordered, paths, strict=True))
+
+
+async def _store_files(
+    store: Store, assembly: Assembly, description: VideoDescription
+) -> AssembledVideo:
+    """Put the deliverables into the artifact store, all at once."""
     put = store.artifacts.put_file
+    video, thumbnail, subtitles, manifest = await asyncio.gather(
+        put(assembly.video, ".mp4"),
+        put(assembly.thumbnail, ".png"),
+        put(assembly.subtitles, ".srt"),
+        put(assembly.manifest, ".json"),
+    )
     return AssembledVideo(
-        video=put(assembly.video, ".mp4"),
-        thumbnail=put(assembly.thumbnail, ".png"),
-        subtitles=put(assembly.subtitles, ".srt"),
-        manifest=put(assembly.manifest, ".json"),
+        video=video,
+        thumbnail=thumbnail,
+        subtitles=subtitles,
+        manifest=manifest,
         duration=assembly.duration,
         description=description.description,
     )

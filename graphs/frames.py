@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import tempfile
 from pathlib import Path
 
 from tools import media
@@ -24,19 +23,22 @@ BEFORE_END_S = 0.05
 
 async def review_frames(store: Store, rendered: RenderedScene) -> list[str]:
     """PNG data URLs: frames where layout issues first appear, then the last frame (≤ 4)."""
-    video = store.artifacts.path(rendered.video)
     times = rendered.layout.frame_times(MAX_FRAMES - 1)
-    images = await asyncio.to_thread(_grab, video, times)
+    images: list[bytes] = []
+    if times:
+        async with store.scratch("frames-") as work:
+            video = await store.artifacts.local_copy(rendered.video, work)
+            images = await asyncio.to_thread(_grab, video, times, work)
     if rendered.last_frame is not None:
-        images.append(store.artifacts.path(rendered.last_frame).read_bytes())
+        images.append(await store.artifacts.read_bytes(rendered.last_frame))
     return [f"data:image/png;base64,{base64.b64encode(png).decode()}" for png in images]
 
 
-def _grab(video: Path, times: list[float]) -> list[bytes]:
-    with tempfile.TemporaryDirectory() as work:
-        frames = []
-        for index, at in enumerate(times):
-            out = Path(work) / f"frame-{index}.png"
-            media.thumbnail(video, out, max(at - BEFORE_END_S, 0.0))
-            frames.append(out.read_bytes())
-        return frames
+def _grab(video: Path, times: list[float], work: Path) -> list[bytes]:
+    """Blocking (ffmpeg and file reads): runs in a thread."""
+    frames = []
+    for index, at in enumerate(times):
+        out = work / f"frame-{index}.png"
+        media.thumbnail(video, out, max(at - BEFORE_END_S, 0.0))
+        frames.append(out.read_bytes())
+    return frames

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from pydantic import BaseModel, Field
 
@@ -103,7 +102,7 @@ class FileRender(BaseModel):
     """What `manimgraph render --json` prints."""
 
     ok: bool
-    video: Path | None = None
+    video: str | None = Field(default=None, description="A path or an s3:// URL.")
     duration: float | None = None
     layout_issues: list[LayoutIssue] = Field(default_factory=list)
     error: RenderError | None = None
@@ -133,7 +132,7 @@ async def render_file(
         return FileRender(ok=False, error=result, repairs=done.repairs)
     return FileRender(
         ok=True,
-        video=store.artifacts.path(result.video),
+        video=store.artifacts.describe(result.video),
         duration=result.duration,
         layout_issues=result.layout.issues,
         repairs=done.repairs,

@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with JobRoom.open(
             settings.data_dir,
             database_url=settings.database_url,
+            artifacts_url=settings.artifacts_url,
             models=models,
             render_slots=asyncio.Semaphore(settings.render_slots),
             lease=timedelta(seconds=settings.lease_seconds),

@@ -23,6 +23,16 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("manimgraph")))
     database_url: str | None = Field(default=None, description="Default: SQLite in data_dir.")
+    artifacts_url: str | None = Field(
+        default=None,
+        description="s3://bucket/prefix: artifacts in S3-compatible storage, reached as the"
+        " AWS_* variables say. Default: data_dir/artifacts.",
+    )
+    presigned_downloads: bool = Field(
+        default=False,
+        description="Answer file downloads with a redirect (307) to a short-lived presigned URL"
+        " where the artifact store signs one (S3), instead of streaming them through the API.",
+    )
     redis_url: str | None = Field(
         default=None,
         description="Set: the API enqueues jobs for `manimgraph worker` processes and shares"

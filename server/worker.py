@@ -35,6 +35,7 @@ async def run_worker(settings: Settings, *, concurrency: int, render_slots: int)
     async with JobRoom.open(
         settings.data_dir,
         database_url=settings.database_url,
+        artifacts_url=settings.artifacts_url,
         models=models,
         render_slots=asyncio.Semaphore(render_slots),
         lease=timedelta(seconds=settings.lease_seconds),

@@ -20,7 +20,6 @@ from tests.conftest import open_test_store
 from tools.layout_models import LayoutIssue, LayoutReport
 from tools.store import (
     TRANSITIONS,
-    ArtifactStore,
     AssembledVideo,
     CachedRender,
     InvalidCommitError,
@@ -28,6 +27,7 @@ from tools.store import (
     JobProgress,
     JobRecord,
     JobStatus,
+    LocalArtifacts,
     MissingArtifactError,
     NewSceneVersion,
     ProjectFields,
@@ -67,10 +67,10 @@ def project_fields(project_id: str | None = None, **fields: object) -> ProjectFi
     return ProjectFields.model_validate(values | fields)
 
 
-def scene(store: Store, number: int, code: str, **fields: Any) -> NewSceneVersion:
+async def scene(store: Store, number: int, code: str, **fields: Any) -> NewSceneVersion:
     """A scene version whose video artifact really exists (its bytes name the code)."""
-    video = store.artifacts.put_bytes(f"video of {code}".encode(), ".mp4")
-    frame = store.artifacts.put_bytes(f"frame of {code}".encode(), ".png")
+    video = await store.artifacts.put_bytes(f"video of {code}".encode(), ".mp4")
+    frame = await store.artifacts.put_bytes(f"frame of {code}".encode(), ".png")
     return NewSceneVersion(
         number=number,
         code=code,
@@ -85,12 +85,13 @@ def scene(store: Store, number: int, code: str, **fields: Any) -> NewSceneVersio
     )
 
 
-def output(store: Store, label: str) -> AssembledVideo:
+async def output(store: Store, label: str) -> AssembledVideo:
+    put = store.artifacts.put_bytes
     return AssembledVideo(
-        video=store.artifacts.put_bytes(f"assembled {label}".encode(), ".mp4"),
-        thumbnail=store.artifacts.put_bytes(f"thumb {label}".encode(), ".png"),
-        subtitles=store.artifacts.put_bytes(f"srt {label}".encode(), ".srt"),
-        manifest=store.artifacts.put_bytes(f"manifest {label}".encode(), ".json"),
+        video=await put(f"assembled {label}".encode(), ".mp4"),
+        thumbnail=await put(f"thumb {label}".encode(), ".png"),
+        subtitles=await put(f"srt {label}".encode(), ".srt"),
+        manifest=await put(f"manifest {label}".encode(), ".json"),
         duration=6.0,
         description=f"the video {label}",
     )
@@ -99,8 +100,8 @@ def output(store: Store, label: str) -> AssembledVideo:
 async def generate(store: Store, project_id: str | None = None) -> str:
     """Commit a 3-scene first version; returns the project id."""
     fields = project_fields(project_id)
-    scenes = [scene(store, n, f"code {n} v1") for n in (1, 2, 3)]
-    await store.commit_version(fields, scenes, output(store, "v1"), job_id=new_id())
+    scenes = [await scene(store, n, f"code {n} v1") for n in (1, 2, 3)]
+    await store.commit_version(fields, scenes, await output(store, "v1"), job_id=new_id())
     return fields.id
 
 
@@ -226,22 +227,22 @@ async def test_a_plain_postgresql_url_opens_with_psycopg(tmp_path: Path, databas
         assert await store.ping()
 
 
-def test_artifacts_are_content_addressed_and_written_atomically(tmp_path: Path) -> None:
-    artifacts = ArtifactStore(tmp_path / "artifacts")
+async def test_artifacts_are_content_addressed_and_written_atomically(tmp_path: Path) -> None:
+    artifacts = LocalArtifacts(tmp_path / "artifacts")
     source = tmp_path / "scene.mp4"
     source.write_bytes(b"\x00frames" * 1000)
-    key = artifacts.put_file(source)
+    key = await artifacts.put_file(source)
     assert key.endswith(".mp4")
     assert artifacts.path(key) == tmp_path / "artifacts" / key[:2] / key[2:]
     assert artifacts.path(key).read_bytes() == source.read_bytes()
-    assert artifacts.put_bytes(source.read_bytes(), "MP4") == key
-    assert artifacts.put_file(source, ".mp4") == key
-    other = artifacts.put_file(source, ".bin")
+    assert await artifacts.put_bytes(source.read_bytes(), "MP4") == key
+    assert await artifacts.put_file(source, ".mp4") == key
+    other = await artifacts.put_file(source, ".bin")
     assert other != key and other[:64] == key[:64]
-    assert artifacts.exists(key)
-    assert not artifacts.exists("../../etc/passwd")
+    assert await artifacts.exists(key)
+    assert not await artifacts.exists("../../etc/passwd")
     with pytest.raises(FileNotFoundError):
-        artifacts.put_file(tmp_path / "missing.mp4")
+        await artifacts.put_file(tmp_path / "missing.mp4")
     files = sorted(p for p in (tmp_path / "artifacts").rglob("*") if p.is_file())
     assert files == sorted({artifacts.path(key), artifacts.path(other)})
 
@@ -252,15 +253,17 @@ def test_artifacts_are_content_addressed_and_written_atomically(tmp_path: Path) 
 async def test_generate_then_edit_creates_versions_and_keeps_the_old_ones(store: Store) -> None:
     fields = project_fields()
     first = await store.commit_version(
-        fields, [scene(store, n, f"code {n} v1") for n in (1, 2, 3)], output(store, "v1")
+        fields,
+        [await scene(store, n, f"code {n} v1") for n in (1, 2, 3)],
+        await output(store, "v1"),
     )
     assert first.version == 1 and first.description == "the video v1"
     assert [slot.number for slot in first.slots] == [1, 2, 3]
     original = {slot.number: slot.scene_version_id for slot in first.slots}
 
-    edited = scene(store, 2, "code 2 v2", edit_prompt="make the circle red")
+    edited = await scene(store, 2, "code 2 v2", edit_prompt="make the circle red")
     kept = {1: original[1], 3: original[3]}
-    second = await store.commit_version(fields, [edited], output(store, "v2"), kept=kept)
+    second = await store.commit_version(fields, [edited], await output(store, "v2"), kept=kept)
 
     assert second.version == 2
     slots = {slot.number: slot.scene_version_id for slot in second.slots}
@@ -290,8 +293,8 @@ async def test_layout_reports_come_back_as_models(store: Store) -> None:
     assert stored is not None and isinstance(stored.layout_report, LayoutReport)
     assert stored.layout_report.ends == [1.0, 2.0, 3.0]
     assert stored.layout_issues == [ISSUE]
-    bare = scene(store, 2, "no report").model_copy(update={"layout_report": None})
-    await store.commit_version(project_fields(project_id), [bare], output(store, "b"))
+    bare = (await scene(store, 2, "no report")).model_copy(update={"layout_report": None})
+    await store.commit_version(project_fields(project_id), [bare], await output(store, "b"))
     without = await store.scene_version(project_id, 2)
     assert without is not None and without.layout_report is None
     assert without.layout_issues == []
@@ -302,7 +305,7 @@ async def test_current_scenes_are_the_current_versions_in_slot_order(store: Stor
     fields = project_fields(project_id)
     assert await store.current_scenes("no-such-project") == []
     await store.commit_version(
-        fields, [scene(store, 2, "code 2 v2")], output(store, "v2"), carry_over=True
+        fields, [await scene(store, 2, "code 2 v2")], await output(store, "v2"), carry_over=True
     )
     current = await store.current_scenes(project_id)
     assert [(v.number, v.version, v.code) for v in current] == [
@@ -320,10 +323,10 @@ async def test_carry_over_keeps_both_of_two_edits_made_from_the_same_version(
     project_id = await generate(store)
     fields = project_fields(project_id)
     await store.commit_version(
-        fields, [scene(store, 1, "red")], output(store, "a"), carry_over=True
+        fields, [await scene(store, 1, "red")], await output(store, "a"), carry_over=True
     )
     await store.commit_version(
-        fields, [scene(store, 3, "blue")], output(store, "b"), carry_over=True
+        fields, [await scene(store, 3, "blue")], await output(store, "b"), carry_over=True
     )
     codes = [v.code for v in await store.current_scenes(project_id)]
     assert codes == ["red", "code 2 v1", "blue"]
@@ -337,11 +340,14 @@ async def test_concurrent_commits_from_two_stores_serialise(
     try:
         project_id = await generate(first)
         fields = project_fields(project_id)
-        edits = [(first if n % 2 else second, scene(first, n, f"edit {n}")) for n in range(1, 9)]
+        edits = [
+            (first if n % 2 else second, await scene(first, n, f"edit {n}")) for n in range(1, 9)
+        ]
+        outputs = [await output(target, new.code) for target, new in edits]
         await asyncio.gather(
             *(
-                target.commit_version(fields, [new], output(target, new.code), carry_over=True)
-                for target, new in edits
+                target.commit_version(fields, [new], done, carry_over=True)
+                for (target, new), done in zip(edits, outputs, strict=True)
             )
         )
         current = await first.current_version(project_id)
@@ -359,27 +365,29 @@ async def test_a_commit_failing_midway_writes_nothing(store: Store) -> None:
     foreign = await store.current_version(other_project)
     assert foreign is not None
     before = await store.counts()
-    new = [scene(store, 1, "new 1"), scene(store, 2, "new 2")]
+    new = [await scene(store, 1, "new 1"), await scene(store, 2, "new 2")]
     with pytest.raises(InvalidCommitError, match="slot 3"):
-        await store.commit_version(project_fields(), new, output(store, "x"), kept={3: "nope"})
+        await store.commit_version(
+            project_fields(), new, await output(store, "x"), kept={3: "nope"}
+        )
     with pytest.raises(InvalidCommitError, match="slot 3"):
         await store.commit_version(
             project_fields(project_id),
             new,
-            output(store, "x"),
+            await output(store, "x"),
             kept={3: foreign.slots[0].scene_version_id},
         )
     with pytest.raises(InvalidCommitError, match="parent"):
         await store.commit_version(
             project_fields(project_id),
-            [scene(store, 1, "x", parent_version_id=foreign.slots[0].scene_version_id)],
-            output(store, "x"),
+            [await scene(store, 1, "x", parent_version_id=foreign.slots[0].scene_version_id)],
+            await output(store, "x"),
         )
     with pytest.raises(InvalidCommitError, match="more than once"):
         await store.commit_version(
-            project_fields(project_id), new, output(store, "x"), kept={2: "id"}
+            project_fields(project_id), new, await output(store, "x"), kept={2: "id"}
         )
-    missing = output(store, "x").model_copy(update={"thumbnail": "f" * 64 + ".png"})
+    missing = (await output(store, "x")).model_copy(update={"thumbnail": "f" * 64 + ".png"})
     with pytest.raises(MissingArtifactError):
         await store.commit_version(project_fields(project_id), new, missing)
     assert await store.counts() == before
@@ -387,15 +395,18 @@ async def test_a_commit_failing_midway_writes_nothing(store: Store) -> None:
 
 async def test_committing_twice_for_one_job_returns_the_first_version(store: Store) -> None:
     fields, job_id = project_fields(), new_id()
-    scenes = [scene(store, 1, "only")]
-    first = await store.commit_version(fields, scenes, output(store, "v1"), job_id=job_id)
+    scenes = [await scene(store, 1, "only")]
+    first = await store.commit_version(fields, scenes, await output(store, "v1"), job_id=job_id)
     before = await store.counts()
-    assert await store.commit_version(fields, scenes, output(store, "v1"), job_id=job_id) == first
+    assert (
+        await store.commit_version(fields, scenes, await output(store, "v1"), job_id=job_id)
+        == first
+    )
     assert await store.counts() == before
 
 
 async def test_render_cache_upsert_is_idempotent(store: Store) -> None:
-    video = store.artifacts.put_bytes(b"render", ".mp4")
+    video = await store.artifacts.put_bytes(b"render", ".mp4")
     report = LayoutReport(animations=2, issues=[ISSUE])
     render = CachedRender(video=video, duration=1.5, layout_report=report, log="done")
     assert await store.get_render("k1") is None
@@ -409,7 +420,7 @@ async def test_render_cache_upsert_is_idempotent(store: Store) -> None:
     assert await store.get_render("k1") == replaced
     with pytest.raises(MissingArtifactError):
         await store.put_render("k2", render.model_copy(update={"last_frame": "0" * 64 + ".png"}))
-    store.artifacts.path(video).unlink()
+    await store.artifacts.delete([video])
     assert await store.get_render("k1") is None
 
 
@@ -442,14 +453,14 @@ async def test_a_generate_job_creates_its_project_at_once(store: Store) -> None:
     assert not await store.set_project_status("no-such-project", "ready")
 
     titled = fields.model_copy(update={"title": "Bayes, tested"})
-    await store.commit_version(titled, [scene(store, 1, "one")], output(store, "v1"))
+    await store.commit_version(titled, [await scene(store, 1, "one")], await output(store, "v1"))
     ready = await store.get_project(fields.id)
     assert ready is not None and (ready.status, ready.title, ready.owner) == (
         "ready",
         "Bayes, tested",
         "alice",
     )
-    await store.commit_version(fields, [scene(store, 1, "two")], output(store, "v2"))
+    await store.commit_version(fields, [await scene(store, 1, "two")], await output(store, "v2"))
     kept_title = await store.get_project(fields.id)
     assert kept_title is not None and kept_title.title == "Bayes, tested"
 
@@ -469,7 +480,7 @@ async def test_list_projects_shows_each_latest_version(store: Store) -> None:
     newer = await generate(store)
     fields = project_fields(older)
     await store.commit_version(
-        fields, [scene(store, 2, "edit")], output(store, "e"), carry_over=True
+        fields, [await scene(store, 2, "edit")], await output(store, "e"), carry_over=True
     )
     listed = await store.list_projects()
     assert [p.id for p in listed] == [older, newer]

@@ -26,11 +26,11 @@ from tests.conftest import open_test_store
 from tests.test_store import generate, job_in, output, project_fields, scene
 from tools.layout_models import LayoutReport
 from tools.store import (
-    ArtifactStore,
     CachedRender,
     InvalidTransitionError,
     JobProgress,
     JobRecord,
+    LocalArtifacts,
     RecordNotFoundError,
     Store,
     StoreConflictError,
@@ -57,9 +57,16 @@ def age(path: Path, hours: float) -> None:
     os.utime(path, (then, then))
 
 
-def age_all_artifacts(store: Store, hours: float) -> None:
-    for found in store.artifacts.scan():
-        age(found.path, hours)
+async def age_all_artifacts(store: Store, hours: float) -> None:
+    artifacts = local(store)
+    async for found in artifacts.scan():
+        age(artifacts.path(found.name), hours)
+
+
+def local(store: Store) -> LocalArtifacts:
+    """The store's artifact directory (these tests age its files)."""
+    assert isinstance(store.artifacts, LocalArtifacts)
+    return store.artifacts
 
 
 # Migration
@@ -90,9 +97,9 @@ async def test_a_database_at_revision_0001_with_rows_upgrades_and_downgrades(
     tmp_path: Path, database_url: str, database: Engine
 ) -> None:
     data_dir = tmp_path / "data"
-    artifacts = ArtifactStore(data_dir / "artifacts")
-    video = artifacts.put_bytes(b"scene video", ".mp4")
-    assembled = artifacts.put_bytes(b"assembled", ".mp4")
+    artifacts = LocalArtifacts(data_dir / "artifacts")
+    video = await artifacts.put_bytes(b"scene video", ".mp4")
+    assembled = await artifacts.put_bytes(b"assembled", ".mp4")
     with database.begin() as connection:
         command.upgrade(alembic_config(connection=connection), "0001")
     insert_revision_0001_rows(database, {"video": video, "assembled": assembled})
@@ -203,7 +210,7 @@ async def test_every_read_shows_an_owner_only_its_own_rows(store: Store) -> None
     theirs = project_fields().model_copy(update={"owner": bob.id})
     for fields in (mine, theirs):
         await store.commit_version(
-            fields, [scene(store, 1, f"code of {fields.id}")], output(store, "v")
+            fields, [await scene(store, 1, f"code of {fields.id}")], await output(store, "v")
         )
     unowned = await generate(store)
     alice_job = await store.create_job("edit", mine.id, {}, owner=alice.id)
@@ -240,9 +247,9 @@ async def test_every_read_shows_an_owner_only_its_own_rows(store: Store) -> None
     assert await store.delete_project(theirs.id, owner=alice.id) is False
     assert await store.get_project(theirs.id) is not None
 
-    edit = scene(store, 1, "alice's edit")
+    edit = await scene(store, 1, "alice's edit")
     await store.commit_version(
-        theirs.model_copy(update={"owner": alice.id}), [edit], output(store, "e")
+        theirs.model_copy(update={"owner": alice.id}), [edit], await output(store, "e")
     )
     edited = await store.get_project(theirs.id)
     assert edited is not None and edited.owner == bob.id and len(edited.versions) == 2
@@ -310,10 +317,12 @@ async def test_deleting_a_project_removes_its_rows_and_only_its_unshared_files(
     doomed = await generate(store)
     fields = project_fields(doomed)
     await store.commit_version(
-        fields, [scene(store, 2, "edited")], output(store, "e"), carry_over=True
+        fields, [await scene(store, 2, "edited")], await output(store, "e"), carry_over=True
     )
     kept = project_fields()
-    await store.commit_version(kept, [scene(store, 1, "code 1 v1")], output(store, "kept"))
+    await store.commit_version(
+        kept, [await scene(store, 1, "code 1 v1")], await output(store, "kept")
+    )
     cached = await store.scene_version(doomed, 3)
     assert cached is not None
     await store.put_render(
@@ -323,7 +332,7 @@ async def test_deleting_a_project_removes_its_rows_and_only_its_unshared_files(
     doomed_project = await store.get_project(doomed)
     survivor = await store.get_project(kept.id)
     assert doomed_project is not None and survivor is not None
-    age_all_artifacts(store, hours=2)
+    await age_all_artifacts(store, hours=2)
     before = await store.counts()
 
     assert await store.delete_project(doomed) is True
@@ -359,7 +368,7 @@ async def test_deleting_a_project_removes_its_rows_and_only_its_unshared_files(
     shared = files_of(doomed_project) & files_of(survivor)
     assert shared, "the surviving project reuses scene 1's render"
     still_used = files_of(survivor) | {cached.video}
-    on_disk = {found.key for found in store.artifacts.scan()}
+    on_disk = {found.key async for found in store.artifacts.scan()}
     assert on_disk == still_used
     assert files_of(doomed_project) - still_used, "some files were the doomed project's alone"
     assert await store.delete_project(doomed) is False
@@ -367,22 +376,23 @@ async def test_deleting_a_project_removes_its_rows_and_only_its_unshared_files(
 
 async def test_garbage_collection_spares_young_files(store: Store) -> None:
     project_id = await generate(store)
-    fresh = store.artifacts.put_bytes(b"stored by a job that has not committed yet", ".mp4")
-    old = store.artifacts.put_bytes(b"left behind long ago", ".mp4")
-    age(store.artifacts.path(old), hours=2)
-    (store.artifacts.root / ".incoming-crashed").write_bytes(b"partial")
-    age(store.artifacts.root / ".incoming-crashed", hours=2)
+    artifacts = local(store)
+    fresh = await artifacts.put_bytes(b"stored by a job that has not committed yet", ".mp4")
+    old = await artifacts.put_bytes(b"left behind long ago", ".mp4")
+    age(artifacts.path(old), hours=2)
+    (artifacts.root / ".incoming-crashed").write_bytes(b"partial")
+    age(artifacts.root / ".incoming-crashed", hours=2)
 
     assert await store.collect_garbage() == 2
-    assert store.artifacts.exists(fresh) and not store.artifacts.exists(old)
-    assert not (store.artifacts.root / ".incoming-crashed").exists()
-    age(store.artifacts.path(fresh), hours=2)
-    assert store.artifacts.put_bytes(b"stored by a job that has not committed yet", ".mp4") == fresh
+    assert await artifacts.exists(fresh) and not await artifacts.exists(old)
+    assert not (artifacts.root / ".incoming-crashed").exists()
+    age(artifacts.path(fresh), hours=2)
+    assert await artifacts.put_bytes(b"stored by a job that has not committed yet", ".mp4") == fresh
     assert await store.collect_garbage() == 0, "storing the content again made it young"
     assert await store.collect_garbage(grace=timedelta(0)) == 1
     project = await store.get_project(project_id)
     assert project is not None and project.current is not None
-    assert store.artifacts.exists(project.current.video)
+    assert await artifacts.exists(project.current.video)
 
 
 # Cleanup
@@ -415,10 +425,10 @@ async def test_cleanup_deletes_old_finished_jobs_work_dirs_and_garbage(
     (active / "scene.py").write_bytes(b"z" * 10)
 
     referenced = await generate(store)
-    garbage = store.artifacts.put_bytes(b"g" * 300, ".mp4")
-    young_garbage = store.artifacts.put_bytes(b"young", ".mp4")
-    age_all_artifacts(store, hours=2)
-    age(store.artifacts.path(young_garbage), hours=0)
+    garbage = await store.artifacts.put_bytes(b"g" * 300, ".mp4")
+    young_garbage = await store.artifacts.put_bytes(b"young", ".mp4")
+    await age_all_artifacts(store, hours=2)
+    age(local(store).path(young_garbage), hours=0)
 
     counts = await store.counts()
     files = sorted(store.data_dir.rglob("*"))
@@ -436,7 +446,8 @@ async def test_cleanup_deletes_old_finished_jobs_work_dirs_and_garbage(
     assert (await store.cleanup(timedelta(days=7))).model_dump() == expected
     assert {j.id for j in await store.list_jobs()} == {running.id, recent.id}
     assert not crashed.exists() and active.exists()
-    assert not store.artifacts.exists(garbage) and store.artifacts.exists(young_garbage)
+    assert not await store.artifacts.exists(garbage)
+    assert await store.artifacts.exists(young_garbage)
     assert await store.get_project(referenced) is not None
     assert (await store.cleanup(timedelta(days=7))).model_dump() == dict.fromkeys(expected, 0)
     with pytest.raises(ValueError, match="negative"):
@@ -449,11 +460,11 @@ async def test_cleanup_deletes_old_finished_jobs_work_dirs_and_garbage(
 async def test_stats_count_jobs_versions_cache_and_disk(store: Store) -> None:
     await generate(store)
     project_id = await generate(store)
-    fallback = scene(store, 2, "card", fallback_used=True, fallback_reason="kept failing")
+    fallback = await scene(store, 2, "card", fallback_used=True, fallback_reason="kept failing")
     await store.commit_version(
-        project_fields(project_id), [fallback], output(store, "f"), carry_over=True
+        project_fields(project_id), [fallback], await output(store, "f"), carry_over=True
     )
-    video = store.artifacts.put_bytes(b"cached", ".mp4")
+    video = await store.artifacts.put_bytes(b"cached", ".mp4")
     await store.put_render("k", CachedRender(video=video, duration=1.0, layout_report=NO_ISSUES))
     await store.create_job("generate", None, {})
     failed = await store.create_job("edit", project_id, {})
@@ -466,7 +477,7 @@ async def test_stats_count_jobs_versions_cache_and_disk(store: Store) -> None:
     }
     assert (stats["projects"], stats["scene_versions"], stats["fallbacks"]) == (2, 7, 1)
     assert stats["render_cache_entries"] == 1
-    on_disk = [p for p in store.artifacts.root.rglob("*") if p.is_file()]
+    on_disk = [p for p in local(store).root.rglob("*") if p.is_file()]
     assert stats["artifacts"] == len(on_disk)
     assert stats["artifact_bytes"] == sum(p.stat().st_size for p in on_disk) > 0
 
@@ -480,16 +491,16 @@ async def test_committing_an_old_scene_version_as_kept_reverts_to_it(store: Stor
     original = await store.scene_version(project_id, 2)
     assert original is not None
     await store.commit_version(
-        fields, [scene(store, 2, "code 2 v2")], output(store, "v2"), carry_over=True
+        fields, [await scene(store, 2, "code 2 v2")], await output(store, "v2"), carry_over=True
     )
     await store.commit_version(
-        fields, [scene(store, 1, "code 1 v2")], output(store, "v3"), carry_over=True
+        fields, [await scene(store, 1, "code 1 v2")], await output(store, "v3"), carry_over=True
     )
     scene_versions = (await store.counts())["scene_versions"]
 
     job_id = new_id()
     revert = await store.commit_version(
-        fields, [], output(store, "v4"), kept={2: original.id}, carry_over=True, job_id=job_id
+        fields, [], await output(store, "v4"), kept={2: original.id}, carry_over=True, job_id=job_id
     )
 
     assert revert.version == 4
@@ -502,7 +513,7 @@ async def test_committing_an_old_scene_version_as_kept_reverts_to_it(store: Stor
     ]
     assert (await store.counts())["scene_versions"] == scene_versions
     second = await store.commit_version(
-        fields, [], output(store, "v4"), kept={2: original.id}, carry_over=True, job_id=job_id
+        fields, [], await output(store, "v4"), kept={2: original.id}, carry_over=True, job_id=job_id
     )
     assert second == revert
 

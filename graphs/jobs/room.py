@@ -114,10 +114,16 @@ class JobRoom:
     @classmethod
     @asynccontextmanager
     async def open(
-        cls, data_dir: Path, *, database_url: str | None = None, **options: Any
+        cls,
+        data_dir: Path,
+        *,
+        database_url: str | None = None,
+        artifacts_url: str | None = None,
+        **options: Any,
     ) -> AsyncIterator[JobRoom]:
-        """Open the store and its checkpointer; `options` set the other fields."""
-        store = await Store.open(data_dir, database_url=database_url)
+        """Open the store (see `Store.open`) and its checkpointer; `options` set the other
+        fields."""
+        store = await Store.open(data_dir, database_url=database_url, artifacts_url=artifacts_url)
         try:
             async with open_checkpointer(store.data_dir, database_url) as saver:
                 yield cls(store=store, checkpointer=saver, **options)

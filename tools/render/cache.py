@@ -7,11 +7,9 @@ to one of them renders again and nothing else does.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
-import shutil
-import tempfile
 from importlib.metadata import version
-from pathlib import Path
 
 from pydantic import BaseModel, Field
 
@@ -39,7 +37,7 @@ class RenderedScene(BaseModel):
 
 def cache_key(code: str, settings: RenderSettings, scene_name: str | None = None) -> str:
     """Content hash deciding whether a render can be reused."""
-    parts = [code, settings.quality, scene_name or "", version("manim"), HARNESS_VERSION]
+    parts = [code, settings.quality, scene_name or "", _manim_version(), HARNESS_VERSION]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
@@ -53,34 +51,36 @@ async def render_cached(
 ) -> RenderedScene | RenderError:
     """The stored render of `code`, rendering it (within a CPU slot) on a cache miss."""
     key = cache_key(code, settings, scene_name)
-    hit = store.get_render(key)
+    hit = await store.get_render(key)
     if hit is not None:
         return _rendered(hit, cached=True)
-    work_root = store.data_dir / "work"
-    work_root.mkdir(parents=True, exist_ok=True)
-    workdir = tempfile.mkdtemp(prefix="render-", dir=work_root)
-    try:
+    async with store.scratch("render-") as workdir:
         async with slots:
             result = await render_scene(
-                code, workdir=Path(workdir), settings=settings, scene_name=scene_name
+                code, workdir=workdir, settings=settings, scene_name=scene_name
             )
         if not result.ok or result.video is None:
             return result.error or RenderError(
                 kind="code", type="RenderError", message="the render produced no video"
             )
+        artifacts = store.artifacts
         entry = CachedRender(
-            video=store.artifacts.put_file(result.video, ".mp4"),
+            video=await artifacts.put_file(result.video, ".mp4"),
             last_frame=(
-                store.artifacts.put_file(result.last_frame, ".png") if result.last_frame else None
+                await artifacts.put_file(result.last_frame, ".png") if result.last_frame else None
             ),
             duration=result.duration or 0.0,
-            layout_report=(result.layout or LayoutReport(animations=0)).model_dump(mode="json"),
+            layout_report=result.layout or LayoutReport(animations=0),
             log=result.log,
         )
-        store.put_render(key, entry)
+        await store.put_render(key, entry)
         return _rendered(entry, cached=False).model_copy(update={"seconds": result.seconds})
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@functools.cache
+def _manim_version() -> str:
+    """Read once: package metadata is a file read, and every cache lookup needs it."""
+    return version("manim")
 
 
 def _rendered(entry: CachedRender, *, cached: bool) -> RenderedScene:
@@ -88,7 +88,7 @@ def _rendered(entry: CachedRender, *, cached: bool) -> RenderedScene:
         video=entry.video,
         last_frame=entry.last_frame,
         duration=entry.duration,
-        layout=LayoutReport.model_validate(entry.layout_report),
+        layout=entry.layout_report,
         log=entry.log,
         cached=cached,
     )

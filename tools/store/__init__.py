@@ -8,7 +8,13 @@ Projects and jobs carry the id of the API key that created them as `owner`.
 The job status vocabulary and its transition table live in `tools.store.records`.
 """
 
-from tools.store.artifacts import ArtifactStore
+from tools.store.artifacts import (
+    ArtifactStore,
+    ArtifactStream,
+    LocalArtifacts,
+    RangeNotSatisfiableError,
+    StoredObject,
+)
 from tools.store.errors import (
     InvalidCommitError,
     InvalidTransitionError,
@@ -45,6 +51,7 @@ from tools.store.records import (
     StageTiming,
     can_transition,
 )
+from tools.store.s3_artifacts import S3Artifacts
 from tools.store.store import GARBAGE_GRACE, Store, upgrade_database
 from tools.store.tables import new_id
 
@@ -58,6 +65,7 @@ __all__ = [
     "TRANSITIONS",
     "ApiKeyRecord",
     "ArtifactStore",
+    "ArtifactStream",
     "AssembledVideo",
     "CachedRender",
     "CleanupReport",
@@ -68,6 +76,7 @@ __all__ = [
     "JobProgress",
     "JobRecord",
     "JobStatus",
+    "LocalArtifacts",
     "MissingArtifactError",
     "NewSceneVersion",
     "ProjectFields",
@@ -76,7 +85,9 @@ __all__ = [
     "ProjectStatus",
     "ProjectSummary",
     "ProjectVersionRecord",
+    "RangeNotSatisfiableError",
     "RecordNotFoundError",
+    "S3Artifacts",
     "SceneProgress",
     "SceneRecord",
     "SceneVersionRecord",
@@ -86,6 +97,7 @@ __all__ = [
     "StoreConflictError",
     "StoreError",
     "StoreUnavailableError",
+    "StoredObject",
     "can_transition",
     "new_id",
     "upgrade_database",

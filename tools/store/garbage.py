@@ -1,8 +1,9 @@
 """Finding artifacts no row references any more, and deleting them.
 
-A job stores its files first and the rows naming them last, so a file is only
-garbage once it is unreferenced *and* older than a grace period; storing the same
-content again refreshes the file's age (see `ArtifactStore`).
+A job stores its files first and the rows naming them last, so an object is only
+garbage once no row names it *and* it is older than a grace period; storing the same
+content again makes the object young again (see `ArtifactStore`). The references come
+from the database, never from the objects alone, on every back end.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ _ARTIFACT_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = (
 
 
 class Freed(NamedTuple):
-    """Files deleted (or that a dry run would delete) and their bytes."""
+    """Objects or files deleted (or that a dry run would delete) and their bytes."""
 
     files: int
     bytes: int
@@ -44,17 +45,16 @@ def referenced_keys(session: Session) -> set[str]:
     return keys
 
 
-def sweep(
+async def sweep(
     artifacts: ArtifactStore, referenced: set[str], modified_before: float, dry_run: bool
 ) -> Freed:
-    """Delete unreferenced files (and leftovers of crashed writes) last written before
-    `modified_before` (a Unix time)."""
-    files = size = 0
-    for found in artifacts.scan():
-        if found.key in referenced or found.modified >= modified_before:
-            continue
-        if not dry_run:
-            found.path.unlink(missing_ok=True)
-        files += 1
-        size += found.size
-    return Freed(files, size)
+    """Delete unreferenced objects (and leftovers of crashed writes) last written before
+    `modified_before` (a Unix time); `referenced` must be read before the scan starts."""
+    doomed = [
+        found
+        async for found in artifacts.scan()
+        if found.key not in referenced and found.modified < modified_before
+    ]
+    if not dry_run:
+        await artifacts.delete([found.name for found in doomed])
+    return Freed(len(doomed), sum(found.size for found in doomed))

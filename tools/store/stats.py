@@ -30,10 +30,10 @@ def count_rows(session: Session) -> dict[str, Any]:
     }
 
 
-def count_artifacts(artifacts: ArtifactStore) -> dict[str, int]:
-    """The disk half of `Store.stats`: a directory walk, so callers run it off the loop."""
-    files = [found for found in artifacts.scan() if found.key is not None]
-    return {"artifacts": len(files), "artifact_bytes": sum(found.size for found in files)}
+async def count_artifacts(artifacts: ArtifactStore) -> dict[str, int]:
+    """The artifact half of `Store.stats`: every stored artifact and its bytes."""
+    sizes = [found.size async for found in artifacts.scan() if found.key is not None]
+    return {"artifacts": len(sizes), "artifact_bytes": sum(sizes)}
 
 
 def _count(session: Session, column: InstrumentedAttribute[Any], *where: Any) -> int:

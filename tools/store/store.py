@@ -1,4 +1,4 @@
-"""The store: a database of projects, versions, jobs and renders, plus an artifact directory.
+"""The store: a database of projects, versions, jobs and renders, plus the artifacts.
 
 Every method is a coroutine on SQLAlchemy's async engine (aiosqlite for the embedded
 SQLite file, psycopg 3 for PostgreSQL). Every read returns frozen records; every
@@ -11,6 +11,7 @@ records are built there too, while lazy attributes can still load.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
@@ -27,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from tools.store import api_keys, garbage, jobs, projects, stats, versions
-from tools.store.artifacts import ArtifactStore
+from tools.store.artifacts import ArtifactStore, LocalArtifacts, ensure_writable
 from tools.store.database import async_url, make_engines, sqlite_url
 from tools.store.errors import MissingArtifactError, StoreConflictError, StoreUnavailableError
 from tools.store.inputs import (
@@ -57,6 +58,7 @@ from tools.store.records import (
     SceneVersionRecord,
 )
 from tools.store.render_cache import UPSERT_DIALECTS, upsert_render
+from tools.store.s3_artifacts import S3Artifacts
 from tools.store.tables import Base, RenderCacheEntry, utcnow
 from tools.store.workdirs import sweep_work_dirs
 
@@ -97,29 +99,39 @@ class Store:
         self._writer = async_sessionmaker(engines[1], expire_on_commit=False)
 
     @classmethod
-    async def open(cls, data_dir: Path, *, database_url: str | None = None) -> Self:
+    async def open(
+        cls, data_dir: Path, *, database_url: str | None = None, artifacts_url: str | None = None
+    ) -> Self:
         """Create the directories if needed and migrate the database to head.
 
         `database_url` replaces the SQLite file `<data_dir>/manimgraph.db`, e.g. with
-        `postgresql://user:password@host/db`; artifacts stay in `<data_dir>/artifacts/`
-        either way. Close the store with `close()`, or use `Store.connect`.
+        `postgresql://user:password@host/db`; `artifacts_url` (`s3://bucket/prefix`, see
+        `S3Artifacts`) replaces the artifact directory `<data_dir>/artifacts/`, and the
+        data directory then holds only scratch files. Close the store with `close()`, or
+        use `Store.connect`.
 
         Raises:
             StoreUnavailableError: one line saying what to fix (a directory that is not
-                writable, a driver to install, a server that does not answer).
+                writable, a driver to install, a server or bucket that does not answer).
         """
         data_dir = Path(data_dir).expanduser().resolve()
-        _ensure_writable(data_dir / "artifacts")
+        await asyncio.to_thread(ensure_writable, data_dir, "data directory")
+        artifacts = (
+            LocalArtifacts(data_dir / "artifacts")
+            if artifacts_url is None
+            else S3Artifacts.from_url(artifacts_url)
+        )
+        await artifacts.check()
         engines, _ = await _connect(database_url or sqlite_url(data_dir / DATABASE_FILE))
-        return cls(data_dir, ArtifactStore(data_dir / "artifacts"), engines)
+        return cls(data_dir, artifacts, engines)
 
     @classmethod
     @asynccontextmanager
     async def connect(
-        cls, data_dir: Path, *, database_url: str | None = None
+        cls, data_dir: Path, *, database_url: str | None = None, artifacts_url: str | None = None
     ) -> AsyncIterator[Self]:
         """`open` the store for the `async with` block and close it after."""
-        store = await cls.open(data_dir, database_url=database_url)
+        store = await cls.open(data_dir, database_url=database_url, artifacts_url=artifacts_url)
         try:
             yield store
         finally:
@@ -155,25 +167,45 @@ class Store:
                 f"the write clashes with an existing row: {_one_line(exc.orig or exc)}"
             ) from exc
 
-    def _require_artifacts(self, *keys: str | None) -> None:
-        missing = [key for key in keys if key is not None and not self.artifacts.exists(key)]
-        if missing:
+    async def _require_artifacts(self, *keys: str | None) -> None:
+        """Refuse a write naming an object that is not stored (e.g. a worker died while
+        uploading it), before any row names it."""
+        if missing := await self._missing_artifacts(keys):
             raise MissingArtifactError(f"artifacts not stored: {missing}")
+
+    async def _missing_artifacts(self, keys: Sequence[str | None]) -> list[str]:
+        wanted = [key for key in keys if key is not None]
+        found = await asyncio.gather(*(self.artifacts.exists(key) for key in wanted))
+        return [key for key, present in zip(wanted, found, strict=True) if not present]
+
+    @asynccontextmanager
+    async def scratch(self, prefix: str) -> AsyncIterator[Path]:
+        """A fresh directory under `<data_dir>/work/` for local copies and tool output,
+        removed afterwards (both in a thread); `cleanup` sweeps what a crash left."""
+        work_root = self.data_dir / "work"
+
+        def make() -> Path:
+            work_root.mkdir(parents=True, exist_ok=True)
+            return Path(tempfile.mkdtemp(prefix=prefix, dir=work_root))
+
+        directory = await asyncio.to_thread(make)
+        try:
+            yield directory
+        finally:
+            await asyncio.to_thread(shutil.rmtree, directory, ignore_errors=True)
 
     # Render cache
 
     async def get_render(self, key: str) -> CachedRender | None:
         """The cached render of `key`; an entry whose files were deleted counts as a miss."""
         render = await self._read(lambda s: _record(CachedRender, s.get(RenderCacheEntry, key)))
-        if render is None or not all(
-            self.artifacts.exists(k) for k in (render.video, render.last_frame) if k is not None
-        ):
+        if render is None or await self._missing_artifacts((render.video, render.last_frame)):
             return None
         return render
 
     async def put_render(self, key: str, render: CachedRender) -> None:
         """Insert or replace the cache entry of `key` (its files must be stored already)."""
-        self._require_artifacts(render.video, render.last_frame)
+        await self._require_artifacts(render.video, render.last_frame)
         await self._write(lambda s: upsert_render(s, key, render))
 
     # API keys
@@ -382,7 +414,7 @@ class Store:
         """
         slots = dict(kept or {})
         versions.check_slots(scenes, slots)
-        self._require_artifacts(
+        await self._require_artifacts(
             output.video,
             output.thumbnail,
             output.subtitles,
@@ -511,16 +543,14 @@ class Store:
     async def _sweep_artifacts(self, grace: timedelta, dry_run: bool) -> garbage.Freed:
         modified_before = time.time() - grace.total_seconds()
         referenced = await self._read(garbage.referenced_keys)
-        return await asyncio.to_thread(
-            garbage.sweep, self.artifacts, referenced, modified_before, dry_run
-        )
+        return await garbage.sweep(self.artifacts, referenced, modified_before, dry_run)
 
     async def stats(self) -> dict[str, Any]:
         """Operator counts, e.g. `{"jobs": {"generate": {"queued": 0, "running": 1, ...},
         "edit": {...}}, "projects": 3, "scene_versions": 14, "fallbacks": 1,
         "render_cache_entries": 12, "artifacts": 40, "artifact_bytes": 5242880}`."""
         rows = await self._read(stats.count_rows)
-        return rows | await asyncio.to_thread(stats.count_artifacts, self.artifacts)
+        return rows | await stats.count_artifacts(self.artifacts)
 
     async def ping(self) -> bool:
         """Whether the database answers a trivial query (for health checks)."""
@@ -616,16 +646,3 @@ def _record(kind: type[R], row: object | None) -> R | None:
 
 def _records(kind: type[R], rows: Sequence[object]) -> list[R]:
     return [kind.model_validate(row) for row in rows]
-
-
-def _ensure_writable(directory: Path) -> None:
-    """Create `directory` and prove a file can be written there (root ignores modes)."""
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=directory):
-            pass
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise StoreUnavailableError(
-            f"data directory {directory.parent} is not writable: {reason}"
-        ) from exc
