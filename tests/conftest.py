@@ -34,7 +34,7 @@ from graphs.limits import Limits
 from tests.scripted_model import ScriptedChatModel
 from tools.store import Store
 
-pytest_plugins = ["tests.fakes.fixtures", "tests.redis_fixtures"]
+pytest_plugins = ["tests.fakes.fixtures", "tests.redis_fixtures", "tests.s3_fixtures"]
 
 OFFLINE = ModelSpec(provider="offline")
 
