@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 PROMPT  ?= Explain the Pythagorean theorem
 DEMO_DIR ?= $(CURDIR)/.demo
 
-.PHONY: setup system demo test lint bench clean
+.PHONY: setup system demo studio test lint bench clean
 
 setup: system $(STAMP)
 
@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml
 
 demo: setup
 	$(VENV)/bin/manimgraph generate "$(PROMPT)" --scenes 4 --data-dir "$(DEMO_DIR)"
+
+# The web studio on the demo's projects: open http://127.0.0.1:8000/
+studio: setup
+	$(VENV)/bin/manimgraph serve --data-dir "$(DEMO_DIR)"
 
 test: setup
 	$(VENV)/bin/ruff check .
