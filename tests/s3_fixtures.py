@@ -38,7 +38,7 @@ class S3Bucket:
             aws_secret_access_key="testing",
         )
 
-    def keys(self) -> set[str]:
+    def stored_keys(self) -> set[str]:
         """The artifact keys stored under the prefix (as the store names them)."""
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name)
         return {
@@ -56,7 +56,7 @@ class S3Bucket:
         self.client.put_object(Bucket=self.name, Key=f"{PREFIX}/{key}", Body=data)
 
     def empty(self) -> None:
-        for key in self.keys():
+        for key in self.stored_keys():
             self.client.delete_object(Bucket=self.name, Key=f"{PREFIX}/{key}")
 
 
