@@ -1,48 +1,47 @@
 """P1, P2, P4: job vs plain manim CLI, edit vs generate, cached re-run. `make bench` runs them.
 
-Every ratio is measured side by side in one run on this machine.
+Every ratio is measured side by side in one run on this machine. Jobs go through the job
+room as the CLI runs them: SQLite store, SQLite checkpointer, the offline model.
+
+    .venv/bin/python -m bench.run
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import tempfile
 from pathlib import Path
 
-from bench.common import manim_cli_seconds, offline_context, report, timed
+from bench.common import local_room, manim_cli_seconds, report, timed
+from graphs.jobs import JobRoom
 from graphs.requests import EditRequest, GenerateRequest
-from graphs.runner import run_job
-from tools.store import Store
 
 PROMPT = "Explain the Pythagorean theorem with a right triangle and its squares"
 
 
-async def main() -> None:
+async def core() -> None:
+    """P1, P2, P4 in one data directory, after a warm-up job in another."""
     with tempfile.TemporaryDirectory() as tmp:
-        warm = Store.open(Path(tmp) / "warm")
-        await run_job(
-            GenerateRequest(prompt="warm up the caches", scene_count=1), offline_context(warm)
-        )
-        warm.close()
+        async with local_room(Path(tmp) / "warm") as warm:
+            await warm.run_request(GenerateRequest(prompt="warm up the caches", scene_count=1))
 
-        store = Store.open(Path(tmp) / "data")
-        ctx = offline_context(store)
-        first, job_s = await timed(
-            lambda: run_job(GenerateRequest(prompt=PROMPT, scene_count=4), ctx)
-        )
-        codes = [_code(store, first.project_id, s.number) for s in first.scenes]
-        cli_s = manim_cli_seconds(codes)
-        _, rerun_s = await timed(
-            lambda: run_job(GenerateRequest(prompt=PROMPT, scene_count=4), ctx)
-        )
+        async with local_room(Path(tmp) / "data") as room:
+            first, job_s = await timed(
+                lambda: room.run_request(GenerateRequest(prompt=PROMPT, scene_count=4))
+            )
+            codes = [await _code(room, first.project_id, s.number) for s in first.scenes]
+            cli_s = manim_cli_seconds(codes)
+            _, rerun_s = await timed(
+                lambda: room.run_request(GenerateRequest(prompt=PROMPT, scene_count=4))
+            )
 
-        six, _ = await timed(lambda: run_job(GenerateRequest(prompt=PROMPT, scene_count=6), ctx))
-        edit = EditRequest(
-            project_id=six.project_id, scene_number=3, edit_prompt="make the title red"
-        )
-        _, edit_s = await timed(lambda: run_job(edit, ctx))
-        scene_s = manim_cli_seconds([_code(store, six.project_id, 3)])
-        store.close()
+            six = await room.run_request(GenerateRequest(prompt=PROMPT, scene_count=6))
+            edit = EditRequest(
+                project_id=six.project_id, scene_number=3, edit_prompt="make the title red"
+            )
+            _, edit_s = await timed(lambda: room.run_request(edit))
+            scene_s = manim_cli_seconds([await _code(room, six.project_id, 3)])
 
     rows = [
         {
@@ -74,11 +73,16 @@ async def main() -> None:
     print(f"wrote {out}")
 
 
-def _code(store: Store, project_id: str, number: int) -> str:
-    version = store.scene_version(project_id, number)
+async def _code(room: JobRoom, project_id: str, number: int) -> str:
+    version = await room.store.scene_version(project_id, number)
     assert version is not None
     return version.code
 
 
+def main() -> None:
+    argparse.ArgumentParser(prog="python -m bench.run", description=__doc__).parse_args()
+    asyncio.run(core())
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

@@ -3,13 +3,14 @@
 Run with `python -m bench.server`; it writes bench/results/server.json. Every number comes
 from a real `manimgraph serve` process on loopback, with its rate limit raised (not off).
 
-P6 submits two 6-scene jobs, waits until two render processes run, warms up for 1 s, then
-polls both jobs' status for 10 s. The load is open-loop: request i is due at start + i * 5 ms
-whether or not earlier ones have answered, so a slow answer cannot hold the next requests
-back and hide itself. Latency runs from sending a request to its answer; the generator's send
-lag and CPU are shown so a starved client cannot pass for a slow server. The same load on the
-idle server follows, as context: what the server costs by itself (the jobs are cancelled by
-then, so their status comes from the store alone).
+P6 here is the cross-check of `bench.p6_status` (which drives the same load from `hey`):
+it submits two 6-scene jobs, waits until two render processes run, warms up for 1 s, then
+polls both jobs' status for 10 s from Python. The load is open-loop: request i is due at
+start + i * 5 ms whether or not earlier ones have answered, so a slow answer cannot hold the
+next requests back and hide itself. Latency runs from sending a request to its answer; the
+generator's send lag and CPU are shown so a starved client cannot pass for a slow server.
+The same load on the idle server follows, as context: what the server costs by itself (the
+jobs are cancelled by then, so their status comes from the store alone).
 
 P7 restarts the server on the same data dir (the jobs were cancelled, so nothing resumes)
 and reads VmRSS from /proc/PID/status after one status request.
@@ -33,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import report
+from bench.common import render_processes, report
 
 RATE_RPS = 200
 WINDOW_S = 10.0
@@ -46,7 +47,7 @@ PROMPTS = (
 TARGET_P99_MS = 20.0
 TARGET_RSS_MB = 300.0
 CLI = str(Path(sys.executable).with_name("manimgraph"))
-RENDER_MODULE = b"tools.render.harness"
+START_TIMEOUT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,11 @@ class Sample:
 
 @dataclass(frozen=True)
 class Server:
-    """A running `manimgraph serve` process."""
+    """A running `manimgraph serve` process and its data directory."""
 
     process: subprocess.Popen[bytes]
     base_url: str
+    data_dir: Path
 
 
 def _free_port() -> int:
@@ -73,18 +75,21 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(data_dir: Path) -> Iterator[Server]:
-    """Start the server on a free loopback port; the rate limit is raised, not switched off."""
+def serve(data_dir: Path, **settings: str) -> Iterator[Server]:
+    """Start the server on a free loopback port; the rate limit is raised, not switched off.
+
+    `settings` are more environment variables (`MANIMGRAPH_LEASE_SECONDS="3"`, ...).
+    """
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    env["MANIMGRAPH_RATE_LIMIT"] = "1000000/minute"
+    env.update(MANIMGRAPH_RATE_LIMIT="1000000/minute", **settings)
     process = subprocess.Popen(
         [CLI, "serve", "--port", str(port), "--data-dir", str(data_dir)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    server = Server(process, f"http://127.0.0.1:{port}")
+    server = Server(process, f"http://127.0.0.1:{port}", data_dir)
     try:
         _wait_until_up(server)
         yield server
@@ -94,14 +99,15 @@ def serve(data_dir: Path) -> Iterator[Server]:
 
 
 def _wait_until_up(server: Server) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         try:
-            httpx.get(f"{server.base_url}/health", timeout=1)
+            # Not /health: it checks that Manim imports, which can take longer than this.
+            httpx.get(f"{server.base_url}/api/v1/presets", timeout=2).raise_for_status()
             return
         except httpx.HTTPError:
             time.sleep(0.2)
-    raise RuntimeError("the server did not start within 60 s")
+    raise RuntimeError(f"the server did not start within {START_TIMEOUT_S:g} s")
 
 
 def rss_mb(pid: int) -> float:
@@ -110,25 +116,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for process {pid}")
-
-
-def render_processes(pid: int) -> int:
-    """Live render subprocesses among the descendants of `pid`."""
-    count = 0
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            try:
-                pending.extend(int(child) for child in (task / "children").read_text().split())
-            except OSError:
-                continue
-        if current != pid:
-            try:
-                count += RENDER_MODULE in Path(f"/proc/{current}/cmdline").read_bytes()
-            except OSError:
-                continue
-    return count
 
 
 async def _one(client: httpx.AsyncClient, path: str, due: float) -> Sample:
@@ -190,15 +177,15 @@ def _client(server: Server) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=server.base_url, timeout=10, limits=limits)
 
 
-async def _watch_renders(pid: int, counts: list[int], stop: asyncio.Event) -> None:
+async def _watch_renders(data_dir: Path, counts: list[int], stop: asyncio.Event) -> None:
     while not stop.is_set():
-        counts.append(render_processes(pid))
+        counts.append(len(render_processes(data_dir)))
         await asyncio.sleep(0.1)
 
 
-async def _wait_for_renders(pid: int, timeout_s: float = 120) -> None:
+async def _wait_for_renders(data_dir: Path, timeout_s: float = 300) -> None:
     deadline = time.monotonic() + timeout_s
-    while render_processes(pid) < 2:
+    while len(render_processes(data_dir)) < 2:
         if time.monotonic() > deadline:
             raise RuntimeError("two renders did not start")
         await asyncio.sleep(0.2)
@@ -224,10 +211,10 @@ async def measure_during_renders(server: Server) -> RenderLoad:
             )
             answer.raise_for_status()
             paths.append(answer.json()["status_url"])
-        await _wait_for_renders(server.process.pid)
+        await _wait_for_renders(server.data_dir)
         counts: list[int] = []
         stop = asyncio.Event()
-        watcher = asyncio.create_task(_watch_renders(server.process.pid, counts, stop))
+        watcher = asyncio.create_task(_watch_renders(server.data_dir, counts, stop))
         load = await measured_window(server, client, paths)
         stop.set()
         await watcher

@@ -14,15 +14,13 @@ import os
 import tempfile
 from pathlib import Path
 
-from agents.models import ModelFactory, ModelSpec
+from agents.config import ModelConfig
+from agents.models import ModelSpec
 from agents.usage import UsageTotals
-from bench.common import report
-from graphs.context import VideoContext
+from bench.common import local_room, report
 from graphs.requests import GenerateRequest
-from graphs.runner import run_job
 from tests.fakes import AnthropicServer, OpenAIServer
 from tests.offline_responder import offline_reply
-from tools.store import Store
 
 PROMPT = "Explain the Pythagorean theorem with a right triangle and its squares"
 
@@ -34,14 +32,10 @@ async def main() -> None:
         anthropic.respond_with(offline_reply)
         gpt = ModelSpec.parse("openai:gpt-4o-mini", base_url=openai.base_url)
         claude = ModelSpec.parse("anthropic:claude-haiku-4-5", base_url=anthropic.base_url)
-        models = ModelFactory({"planner": gpt, "coder": claude, "fixer": gpt}, default=gpt)
+        models = ModelConfig(default=gpt, roles={"planner": gpt, "coder": claude, "fixer": gpt})
         with tempfile.TemporaryDirectory() as tmp:
-            store = Store.open(Path(tmp))
-            summary = await run_job(
-                GenerateRequest(prompt=PROMPT, scene_count=4),
-                VideoContext(models=models, store=store),
-            )
-            store.close()
+            async with local_room(Path(tmp), models) as room:
+                summary = await room.run_request(GenerateRequest(prompt=PROMPT, scene_count=4))
     assert summary.usage is not None
     rows = [_row(agent, totals) for agent, totals in summary.usage.by_agent.items()]
     rows.append(_row("total", summary.usage.total))
