@@ -1,9 +1,10 @@
-"""P1, P2, P4: job vs plain manim CLI, edit vs generate, cached re-run. `make bench` runs them.
+"""P1, P2, P4: job vs plain manim CLI, edit vs generate, cached re-run; then P6, status
+latency under two renders (`bench.p6_status`). `make bench` runs them all.
 
 Every ratio is measured side by side in one run on this machine. Jobs go through the job
 room as the CLI runs them: SQLite store, SQLite checkpointer, the offline model.
 
-    .venv/bin/python -m bench.run
+    .venv/bin/python -m bench.run [--skip-p6]
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+from bench import p6_status
 from bench.common import local_room, manim_cli_seconds, report, timed
 from graphs.jobs import JobRoom
 from graphs.requests import EditRequest, GenerateRequest
@@ -80,8 +82,12 @@ async def _code(room: JobRoom, project_id: str, number: int) -> str:
 
 
 def main() -> None:
-    argparse.ArgumentParser(prog="python -m bench.run", description=__doc__).parse_args()
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--skip-p6", action="store_true", help="Only P1, P2 and P4.")
+    args = parser.parse_args()
     asyncio.run(core())
+    if not args.skip_p6:
+        p6_status.main([])
 
 
 if __name__ == "__main__":

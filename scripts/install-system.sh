@@ -11,6 +11,7 @@ packages=(
   bubblewrap libseccomp2
   redis-server
   postgresql
+  hey
   chromium
 )
 
