@@ -38,3 +38,4 @@ class ProgressEvent(BaseModel):
     title: str | None = Field(default=None, description="The scene's planned title.")
     repairs: int | None = Field(default=None, description="Repairs made so far without a model.")
     fallback_reason: str | None = Field(default=None, description="Set when a scene falls back.")
+    video: str | None = Field(default=None, description="Artifact key of a finished scene's clip.")

@@ -71,6 +71,8 @@ def _emit(
         message=message,
         scene=state["task"].number,
         attempt=state.get("attempts"),
+        title=state["task"].plan.title,
+        repairs=len(state.get("repairs", [])),
         **fields,
     )
     runtime.stream_writer(event.model_dump())
@@ -271,7 +273,15 @@ async def save_scene(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
         parent_version_id=task.base_version_id,
         usage=ctx.usage.scene_usage(task.number) if ctx.usage else UsageTotals(),
     )
-    _emit(runtime, state, "saving", "fallback" if outcome.fallback_used else "done", status="done")
+    _emit(
+        runtime,
+        state,
+        "saving",
+        "fallback" if outcome.fallback_used else "done",
+        status="done",
+        fallback_reason=outcome.fallback_reason,
+        video=rendered.video,
+    )
     return {"scene_results": [outcome]}
 
 

@@ -12,7 +12,7 @@ from agents.usage import Budget, UsageReport
 from graphs.requests import MAX_PROMPT_CHARS, MAX_SCENES, Style
 from server.webhooks import CallbackUrl
 from tools.render.models import Quality
-from tools.store import JobStatus, ProjectStatus, SceneProgress, StageTiming
+from tools.store import JobStatus, ProjectStatus, StageTiming
 
 __all__ = [
     "Accepted",
@@ -204,6 +204,22 @@ class Accepted(BaseModel):
     events_url: str
 
 
+class SceneStatePublic(BaseModel):
+    """One scene of a job as it runs: its state, and its clip as soon as it is rendered."""
+
+    number: int
+    title: str | None
+    state: str = Field(
+        description="coding, checking, rendering, reviewing, fallback, saving, done."
+    )
+    attempts: int
+    repairs: int = Field(description="Repairs made so far without a model.")
+    fallback_reason: str | None
+    video_url: str | None = Field(
+        description="The scene's clip, once rendered (before the job ends)."
+    )
+
+
 class JobPublic(BaseModel):
     """GET /api/v1/jobs/{id}: the job's row and its folded progress, from any server process."""
 
@@ -215,7 +231,7 @@ class JobPublic(BaseModel):
     progress: float = Field(ge=0, le=1)
     message: str
     scenes_total: int = Field(description="Scenes the job renders (0 until they are planned).")
-    scenes: list[SceneProgress] = Field(description="Each scene's state, attempts and repairs.")
+    scenes: list[SceneStatePublic] = Field(description="Each scene's state, attempts and repairs.")
     stages: list[StageTiming] = Field(description="When each stage started and ended.")
     created_at: datetime
     updated_at: datetime

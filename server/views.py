@@ -14,6 +14,7 @@ from server.schemas import (
     ProjectVersionPublic,
     ScenePublic,
     SceneResult,
+    SceneStatePublic,
     SceneVersionPublic,
 )
 from tools.store import JobRecord, ProjectRecord, ProjectSummary, SceneVersionRecord
@@ -50,7 +51,15 @@ def job_public(job: JobRecord) -> JobPublic:
         progress=job.progress,
         message=job.message,
         scenes_total=progress.scenes_total,
-        scenes=list(progress.scenes),
+        scenes=[
+            SceneStatePublic(
+                **scene.model_dump(exclude={"video"}),
+                video_url=f"{API}/jobs/{job.id}/scenes/{scene.number}/video"
+                if scene.video
+                else None,
+            )
+            for scene in progress.scenes
+        ],
         stages=list(progress.stages),
         created_at=job.created_at,
         updated_at=job.updated_at,

@@ -194,6 +194,9 @@ def test_result_before_the_end_is_409_and_cancel_kills_renders(
             time.sleep(0.05)
         assert render_processes(data_dir), "no render started"
         assert client.get(f"/api/v1/jobs/{job['job_id']}/result").status_code == 409
+        clip = _first_clip(client, job["job_id"])
+        assert clip.status_code == 200 and clip.headers["content-type"] == "video/mp4"
+        assert client.get(f"/api/v1/jobs/{job['job_id']}").json()["status"] == "running"
 
         cancelled = client.delete(f"/api/v1/jobs/{job['job_id']}")
         gone_by = time.monotonic() + 2
@@ -214,6 +217,18 @@ def test_result_before_the_end_is_409_and_cancel_kills_renders(
         assert resumed.status_code == 202
         assert wait_for(client, job["job_id"])["status"] == "completed"
         assert client.post(f"/api/v1/jobs/{job['job_id']}/resume").status_code == 409
+
+
+def _first_clip(client: Any, job_id: str) -> Any:
+    """The clip of the job's first rendered scene, fetched while the job still runs."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        scenes = client.get(f"/api/v1/jobs/{job_id}").json()["scenes"]
+        url = next((scene["video_url"] for scene in scenes if scene["video_url"]), None)
+        if url is not None:
+            return client.get(url)
+        time.sleep(0.05)
+    raise AssertionError("no scene was rendered within 120 s")
 
 
 def test_idempotency_key_returns_the_same_job(tmp_path: Path, database_url: str) -> None:

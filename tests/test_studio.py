@@ -247,11 +247,6 @@ def test_generate_shows_scenes_as_they_progress_and_the_final_video(
     assert [s["current_version"] for s in project["scenes"]] == [1, 1, 1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the API serves a scene's video only once the job has saved the project version; "
-    "a job's scene progress carries no video URL yet",
-)
 def test_scene_players_appear_before_the_job_ends(generated: Generated) -> None:
     assert generated.players_while_running
 

@@ -65,6 +65,7 @@ def _scene(before: SceneProgress | None, event: ProgressEvent) -> SceneProgress:
             "attempts": max(scene.attempts, event.attempt or 0),
             "repairs": max(scene.repairs, event.repairs or 0),
             "fallback_reason": event.fallback_reason or scene.fallback_reason,
+            "video": event.video or scene.video,
         }
     )
 

@@ -6,12 +6,13 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from graphs.jobs import ACTIVE_STATUSES, TERMINAL_STATUSES, JobRecord, JobStatus, NotResumable
 from server.deps import Caller, CallerDep, ManagerDep, StoreDep
 from server.errors import ApiError, error_responses
+from server.files import MEDIA, RangeHeader, artifact_response, file_responses
 from server.routes.submit import accepted
 from server.schemas import Accepted, JobPublic, JobResult, JobsPublic, Page
 from server.views import API, finished_body, job_public, job_result
@@ -112,6 +113,25 @@ async def job_events(owned: OwnedJobDep, store: StoreDep) -> AsyncIterator[Serve
             return
         await asyncio.sleep(EVENT_POLL_S)
         job = await store.get_job(owned.id)
+
+
+@router.get(
+    "/{job_id}/scenes/{number}/video",
+    response_class=Response,
+    responses=file_responses(MEDIA["video"]),
+)
+async def scene_clip(
+    owned: OwnedJobDep,
+    number: int,
+    request: Request,
+    store: StoreDep,
+    byte_range: RangeHeader = None,
+) -> Response:
+    """A scene's clip as soon as it is rendered, before the job (and its version) ends."""
+    scene = next((s for s in owned.progress_state.scenes if s.number == number), None)
+    if scene is None or scene.video is None:
+        raise ApiError(404, "not_found", f"scene {number} of job {owned.id} is not rendered yet")
+    return await artifact_response(request, store, scene.video, MEDIA["video"], byte_range)
 
 
 @router.delete("/{job_id}", response_model=JobPublic, responses=error_responses(401, 404, 409, 429))

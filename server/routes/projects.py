@@ -8,24 +8,22 @@ the caller's key and its ownership of the project are checked first.
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
-from fastapi.responses import PlainTextResponse, RedirectResponse, StreamingResponse
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import PlainTextResponse
 
 from graphs.assembly import revert_scene
 from graphs.jobs import ProjectBusy
 from server.deps import Caller, CallerDep, ManagerDep, StoreDep
 from server.errors import ApiError, error_responses
+from server.files import MEDIA, RangeHeader, artifact_response, file_responses
 from server.jobs import JobManager
 from server.schemas import Page, ProjectPublic, ProjectsPublic, RevertBody
 from server.views import API, project_item, project_public
 from tools.store import (
     ProjectRecord,
     ProjectVersionRecord,
-    RangeNotSatisfiableError,
     SceneVersionRecord,
     Store,
 )
@@ -35,79 +33,6 @@ __all__ = ["router"]
 router = APIRouter(prefix=f"{API}/projects", tags=["projects"])
 
 VersionQuery = Annotated[int | None, Query(ge=1, description="Default: the current version.")]
-RangeHeader = Annotated[
-    str | None,
-    Header(
-        alias="Range",
-        description="One byte range, e.g. `bytes=0-1023`; other forms get the whole file.",
-    ),
-]
-MEDIA = {"video": "video/mp4", "thumbnail": "image/png", "source": "text/x-python"}
-PRESIGNED_FOR = timedelta(minutes=15)
-"""How long a presigned download URL works: long enough for a player to seek a while."""
-
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
-
-
-def _file_responses(*media_types: str) -> dict[int | str, dict[str, Any]]:
-    """A file route's answers: the file (or the byte range asked for) in one of
-    `media_types`, a redirect to a presigned URL, or a JSON error."""
-    content: dict[str, Any] = {media: {} for media in media_types}
-    return {
-        200: {"content": content, "description": "The file."},
-        206: {"content": content, "description": "The byte range the Range header asked for."},
-        307: {"description": "The file is at the presigned URL in `Location` for a while."},
-        **error_responses(401, 404, 409, 416, 429),
-    }
-
-
-async def _artifact(
-    request: Request,
-    store: Store,
-    key: str,
-    media_type: str,
-    byte_range: str | None,
-    filename: str | None = None,
-) -> Response:
-    """The artifact `key` streamed (all of it, or the one byte range asked for), or a
-    redirect to a presigned URL when the settings and the store allow one."""
-    if request.app.state.settings.presigned_downloads:
-        url = await store.artifacts.presigned_url(key, PRESIGNED_FOR)
-        if url is not None:
-            return RedirectResponse(url, status_code=status.HTTP_307_TEMPORARY_REDIRECT)
-    first, last = _byte_range(byte_range)
-    try:
-        stream = await store.artifacts.open_stream(key, first, last)
-    except FileNotFoundError as exc:
-        raise ApiError(404, "not_found", "the file is missing from the artifact store") from exc
-    except RangeNotSatisfiableError as exc:
-        raise ApiError(
-            416, "range_not_satisfiable", str(exc), {"Content-Range": f"bytes */{exc.size}"}
-        ) from exc
-    headers = {"Accept-Ranges": "bytes", "Content-Length": str(stream.stop - stream.start)}
-    if filename is not None:
-        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    partial = first is not None or last is not None
-    if partial:
-        headers["Content-Range"] = f"bytes {stream.start}-{stream.stop - 1}/{stream.size}"
-    return StreamingResponse(
-        stream.chunks,
-        status_code=status.HTTP_206_PARTIAL_CONTENT if partial else status.HTTP_200_OK,
-        media_type=media_type,
-        headers=headers,
-    )
-
-
-def _byte_range(header: str | None) -> tuple[int | None, int | None]:
-    """`first` and `last` of a Range header naming one byte range; (None, None), the whole
-    file, for anything else (several ranges, other units, bad syntax), as RFC 9110 allows."""
-    match = _RANGE.fullmatch(header.strip()) if header else None
-    if match is None or not any(match.groups()):
-        return None, None
-    first, last = (int(bound) if bound else None for bound in match.groups())
-    if first is not None and last is not None and last < first:
-        return None, None
-    return first, last
 
 
 async def owned_project(store: Store, project_id: str, caller: Caller) -> ProjectRecord:
@@ -167,7 +92,7 @@ async def get_project(project_id: str, caller: CallerDep, store: StoreDep) -> Pr
 @router.get(
     "/{project_id}/download",
     response_class=Response,
-    responses=_file_responses(MEDIA["video"]),
+    responses=file_responses(MEDIA["video"]),
 )
 async def download(
     project_id: str,
@@ -181,13 +106,13 @@ async def download(
     project = await owned_project(store, project_id, caller)
     chosen = _project_version(project, version)
     name = f"{project.id}-v{chosen.version}.mp4"
-    return await _artifact(request, store, chosen.video, MEDIA["video"], byte_range, name)
+    return await artifact_response(request, store, chosen.video, MEDIA["video"], byte_range, name)
 
 
 @router.get(
     "/{project_id}/thumbnail",
     response_class=Response,
-    responses=_file_responses(MEDIA["thumbnail"]),
+    responses=file_responses(MEDIA["thumbnail"]),
 )
 async def thumbnail(
     project_id: str,
@@ -201,13 +126,13 @@ async def thumbnail(
     chosen = _project_version(await owned_project(store, project_id, caller), version)
     if chosen.thumbnail is None:
         raise ApiError(404, "not_found", "this version has no thumbnail")
-    return await _artifact(request, store, chosen.thumbnail, MEDIA["thumbnail"], byte_range)
+    return await artifact_response(request, store, chosen.thumbnail, MEDIA["thumbnail"], byte_range)
 
 
 @router.get(
     "/{project_id}/scenes/{number}/versions/{version}/{kind}",
     response_class=Response,
-    responses=_file_responses(*MEDIA.values()),
+    responses=file_responses(*MEDIA.values()),
 )
 async def scene_version_file(
     project_id: str,
@@ -226,7 +151,7 @@ async def scene_version_file(
     key = found.video if kind == "video" else found.last_frame
     if key is None:
         raise ApiError(404, "not_found", f"scene {number} v{version} has no {kind}")
-    return await _artifact(request, store, key, MEDIA[kind], byte_range)
+    return await artifact_response(request, store, key, MEDIA[kind], byte_range)
 
 
 @router.post(

@@ -93,6 +93,9 @@ class SceneProgress(_Record):
     attempts: int = Field(default=0, ge=0)
     repairs: int = Field(default=0, ge=0)
     fallback_reason: str | None = None
+    video: str | None = Field(
+        default=None, description="Artifact key of the scene's clip, once it is rendered."
+    )
 
 
 class StageTiming(_Record):
