@@ -52,14 +52,14 @@ def cli_env(database_url: str | None = None, **extra: str) -> dict[str, str]:
 class Worker:
     """A `manimgraph worker` process; its log (stderr) names every scene it renders."""
 
-    def __init__(self, data_dir: Path, database_url: str, redis_url: str) -> None:
+    def __init__(self, data_dir: Path, database_url: str, redis_url: str, **env: str) -> None:
         self.data_dir = data_dir
         self.log = data_dir.with_suffix(".log")
         data_dir.mkdir(parents=True, exist_ok=True)
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [CLI, "worker", "--render-slots", "1", "--data-dir", str(data_dir)],
-                env=cli_env(database_url, MANIMGRAPH_REDIS_URL=redis_url),
+                env=cli_env(database_url, MANIMGRAPH_REDIS_URL=redis_url, **env),
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -157,13 +157,13 @@ def wait_until(check: Any, timeout: float = 300, every: float = 0.2) -> Any:
 
 @contextmanager
 def working(
-    root: Path, database_url: str, redis_url: str, count: int = 2
+    root: Path, database_url: str, redis_url: str, count: int = 2, **env: str
 ) -> Iterator[list[Worker]]:
     """`count` workers, each with a data directory of its own under `root`."""
     workers: list[Worker] = []
     try:
         for number in range(count):
-            workers.append(Worker(root / f"worker{number}", database_url, redis_url))
+            workers.append(Worker(root / f"worker{number}", database_url, redis_url, **env))
         yield workers
     finally:
         for worker in workers:

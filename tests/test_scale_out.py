@@ -4,6 +4,7 @@ CLI, a real redis-server, real PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import signal
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from server.queue import JobQueue
 from tests.api_helpers import render_processes
 from tests.redis_fixtures import RedisServer
+from tests.s3_fixtures import S3Bucket
 from tests.servers import TERMINAL, Server, serving, wait_until, working
 from tests.stores import StoreAt
 
@@ -38,12 +40,13 @@ def _generate(server: Server, prompt: str, scenes: int) -> dict[str, Any]:
 
 
 def test_api_and_two_workers_complete_jobs_and_a_killed_worker_loses_no_scene(
-    tmp_path: Path, database_url: str, redis_server: RedisServer
+    tmp_path: Path, database_url: str, redis_server: RedisServer, s3_bucket: S3Bucket
 ) -> None:
-    env = {"MANIMGRAPH_REDIS_URL": redis_server.url}
+    artifacts = {"MANIMGRAPH_ARTIFACTS_URL": s3_bucket.url}
+    env = {"MANIMGRAPH_REDIS_URL": redis_server.url, **artifacts}
     with (
         serving(tmp_path / "api", database_url, **env) as (api,),
-        working(tmp_path, database_url, redis_server.url) as workers,
+        working(tmp_path, database_url, redis_server.url, **artifacts) as workers,
     ):
         wait_until(lambda: api.get("/health")["checks"]["workers"]["detail"].startswith("2 "))
         jobs = [_generate(api, f"Explain topic {n}", 2 + n % 2) for n in range(4)]
@@ -52,6 +55,14 @@ def test_api_and_two_workers_complete_jobs_and_a_killed_worker_loses_no_scene(
         for job, final in zip(jobs, finals, strict=True):
             rendered = sum(worker.renders(job["job_id"]) for worker in workers)
             assert rendered == final["scenes_total"], "a scene was rendered twice"
+            video = httpx.get(
+                f"{api.base}/api/v1/projects/{job['project_id']}/download", timeout=60
+            )
+            assert video.status_code == 200
+            digest = hashlib.sha256(video.content).hexdigest()
+            assert any(key.startswith(digest) for key in s3_bucket.stored_keys())
+        for worker in workers:
+            assert not [p for p in (worker.data_dir / "artifacts").rglob("*") if p.is_file()]
 
         job = _generate(api, "Explain the water cycle", 4)
         owner = wait_until(
