@@ -17,7 +17,6 @@ import os
 import secrets
 import shutil
 import stat
-import subprocess
 import sysconfig
 import time
 import tomllib
@@ -31,7 +30,7 @@ import httpx
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
-from tests.test_crash import free_port, start_server
+from tests.servers import Server, free_port
 from tests.test_render import GOOD_SCENE, live_processes_in, scene_with
 from tools.media import probe as probe_media
 from tools.render import RenderResult, RenderSettings, render_scene
@@ -109,7 +108,7 @@ class Host:
     unix_socket: Path
     abstract_name: str
     host_target: Path
-    server: subprocess.Popen[bytes]
+    server: Server
     connections: list[str] = field(default_factory=list)
 
     def fill(self, text: str) -> str:
@@ -118,7 +117,7 @@ class Host:
             "@SECRET_FILE@": str(self.secret_files[0]),
             "@DATA_DIR@": str(self.database.parent),
             "@DATABASE@": str(self.database),
-            "@SERVER_PID@": str(self.server.pid),
+            "@SERVER_PID@": str(self.server.process.pid),
             "@PROJECT_DIR@": str(PROJECT_DIR),
             "@SITE_PACKAGES@": sysconfig.get_paths()["purelib"],
             "@HOST_TARGET@": str(self.host_target),
@@ -327,7 +326,7 @@ class Corpus:
         return changed
 
     async def server_problems(self) -> list[str]:
-        if self.host.server.poll() is not None:
+        if self.host.server.process.poll() is not None:
             return ["the server process died"]
         response = await self.client.get(f"{self.host.base_url}/health")
         return [] if response.status_code == 200 else [f"/health answered {response.status_code}"]
@@ -374,7 +373,7 @@ async def host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator
     token = secrets.token_hex(8)
     env_canary = f"sk-hostile-canary-env-{token}"
     file_canary = f"sk-hostile-canary-file-{token}"
-    # Renders start from this process; the server keeps the variable start_server does not
+    # Renders start from this process; the server keeps the variable `cli_env` does not
     # strip, so its /proc environ holds the canary too.
     monkeypatch.setenv("OPENAI_API_KEY", env_canary)
     monkeypatch.setenv("HOSTILE_CANARY_TOKEN", env_canary)
@@ -384,8 +383,7 @@ async def host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator
     secret_files = (tmp_path / "secrets" / "credentials.txt", data_dir / "secret.env")
     for path in secret_files:
         path.write_text(f"OPENAI_API_KEY={file_canary}\n")
-    port = free_port()
-    server = await asyncio.to_thread(start_server, data_dir, port)
+    server = await asyncio.to_thread(Server, data_dir, None)
     try:
         async with listeners(tmp_path) as (tcp_port, unix_socket, abstract, seen):
             yield Host(
@@ -394,7 +392,7 @@ async def host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator
                 secret_files=secret_files,
                 database=data_dir / "manimgraph.db",
                 server=server,
-                base_url=f"http://127.0.0.1:{port}",
+                base_url=server.base,
                 tcp_port=tcp_port,
                 unix_socket=unix_socket,
                 abstract_name=abstract,
@@ -402,8 +400,7 @@ async def host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator
                 connections=seen,
             )
     finally:
-        server.terminate()
-        await asyncio.to_thread(server.wait, 30)
+        await asyncio.to_thread(server.stop)
 
 
 @pytest.mark.slow

@@ -620,7 +620,7 @@ async def test_scene_branch_repairs_first_and_sends_only_the_rest_to_the_model(
     ]
     assert summary.scenes[0].repairs == expected
     assert summary.scenes[0].fallback_used is False
-    project = ctx.store.get_project(summary.project_id)
+    project = await ctx.store.get_project(summary.project_id)
     assert project is not None
     stored = project.scenes[0].versions[-1]
     assert stored.repairs == expected and "ShowCreation" not in stored.code
