@@ -12,9 +12,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["DEFAULT_PRICES", "ModelPrice", "PriceTable", "TokenCounts"]
+__all__ = ["DEFAULT_PRICES", "ModelPrice", "PriceTable", "SpeechPrice", "TokenCounts"]
 
 DEFAULT_PRICES = Path(__file__).with_name("prices.toml")
 PER_TOKENS = 1_000_000
@@ -41,11 +41,21 @@ class ModelPrice(BaseModel):
     cache_write: float | None = None
 
 
+class SpeechPrice(BaseModel):
+    """USD per million characters spoken and per minute of audio (either may be absent)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    per_million_characters: float = 0.0
+    per_minute: float = 0.0
+
+
 class PriceTable(BaseModel):
-    """Prices by model name."""
+    """Prices by model name: chat models by tokens, speech models by characters or minutes."""
 
     version: str = "custom"
     models: dict[str, ModelPrice]
+    speech: dict[str, SpeechPrice] = Field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | None = None) -> PriceTable:
@@ -77,3 +87,13 @@ class PriceTable(BaseModel):
         )
         fresh = max(tokens.input - tokens.cache_read - tokens.cache_write, 0) * price.input
         return (fresh + cache_read + cache_write + tokens.output * price.output) / PER_TOKENS
+
+    def speech_cost(self, model: str, characters: int, audio_seconds: float) -> float:
+        """Estimated USD of speaking `characters` into `audio_seconds`; 0 for an unknown
+        model (the offline voice)."""
+        price = self.speech.get(model.rpartition(":")[2])
+        if price is None:
+            return 0.0
+        return characters * price.per_million_characters / PER_TOKENS + (
+            audio_seconds / 60 * price.per_minute
+        )

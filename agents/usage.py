@@ -1,5 +1,8 @@
 """Token usage, cost and budgets of a job's model calls, metered by one LangChain callback.
 
+Speech is metered here too (`record_speech`): characters and seconds of audio per voice
+provider, priced from the same table, and counted against the job's cost cap.
+
 The meter rides along in the graph's `callbacks`, so every chat model call of the job
 passes through it whichever agent, provider or custom node makes it: it counts calls and
 tokens per agent and per scene, prices them, and refuses a call once the job's budget is
@@ -30,6 +33,7 @@ from agents.prices import PriceTable, TokenCounts
 __all__ = [
     "Budget",
     "BudgetExhausted",
+    "SpeechTotals",
     "UsageMeter",
     "UsageReport",
     "UsageTotals",
@@ -42,6 +46,7 @@ NODE_ROLES = {
     "scene_coder": "coder",
     "visual_fixer": "fixer",
     "assembler": "assembler",
+    "narrate": "narrator",
 }
 _current_scene: ContextVar[int | None] = ContextVar("manimgraph_scene", default=None)
 
@@ -87,13 +92,42 @@ class UsageTotals(BaseModel):
         )
 
 
+class SpeechTotals(BaseModel):
+    """Narration spoken by one voice provider: what was synthesised, what the cache saved."""
+
+    syntheses: int = Field(default=0, description="Provider calls.")
+    reused: int = Field(default=0, description="Segments served from the speech cache.")
+    characters: int = Field(default=0, description="Characters synthesised.")
+    audio_seconds: float = Field(default=0.0, description="Seconds of audio synthesised.")
+    cost_usd: float = 0.0
+    seconds: float = Field(default=0.0, description="Wall time spent waiting for the voice.")
+
+    def plus(self, other: SpeechTotals) -> SpeechTotals:
+        return SpeechTotals(
+            syntheses=self.syntheses + other.syntheses,
+            reused=self.reused + other.reused,
+            characters=self.characters + other.characters,
+            audio_seconds=self.audio_seconds + other.audio_seconds,
+            cost_usd=self.cost_usd + other.cost_usd,
+            seconds=self.seconds + other.seconds,
+        )
+
+
 class UsageReport(BaseModel):
-    """A job's usage: by agent, by scene and in total."""
+    """A job's usage: model calls by agent, by scene and in total; speech by provider."""
 
     by_agent: dict[str, UsageTotals] = Field(default_factory=dict)
     by_scene: dict[int, UsageTotals] = Field(default_factory=dict)
     total: UsageTotals = Field(default_factory=UsageTotals)
+    speech: dict[str, SpeechTotals] = Field(
+        default_factory=dict, description="Narration by voice provider (offline, openai, ...)."
+    )
     budget_exhausted: bool = False
+
+    @property
+    def cost_usd(self) -> float:
+        """Models and speech together: what the cost cap counts."""
+        return self.total.cost_usd + sum(totals.cost_usd for totals in self.speech.values())
 
 
 @contextmanager
@@ -140,9 +174,48 @@ class UsageMeter(AsyncCallbackHandler):
             return f"{self._calls_made} of {budget.max_calls} model calls made"
         if budget.max_tokens is not None and total.tokens >= budget.max_tokens:
             return f"{total.tokens} of {budget.max_tokens} tokens used"
-        if budget.max_cost_usd is not None and total.cost_usd >= budget.max_cost_usd:
-            return f"${total.cost_usd:.4f} of ${budget.max_cost_usd:.4f} spent"
+        cost = self._report.cost_usd
+        if budget.max_cost_usd is not None and cost >= budget.max_cost_usd:
+            return f"${cost:.4f} of ${budget.max_cost_usd:.4f} spent"
         return None
+
+    def admit_speech(self) -> None:
+        """Refuse a paid synthesis once the cost cap is reached (speech is no model call,
+        so the call and token caps do not apply to it).
+
+        Raises:
+            BudgetExhausted: the job's cost cap is spent.
+        """
+        cap = self.budget.max_cost_usd
+        if cap is not None and self._report.cost_usd >= cap:
+            self._report.budget_exhausted = True
+            raise BudgetExhausted(
+                f"the job's budget is spent (${self._report.cost_usd:.4f} of ${cap:.4f})"
+            )
+
+    def record_speech(
+        self,
+        provider: str,
+        model: str,
+        *,
+        syntheses: int,
+        reused: int,
+        characters: int,
+        audio_seconds: float,
+        seconds: float,
+    ) -> SpeechTotals:
+        """Count one scene's narration, priced by `model`; returns what it added."""
+        added = SpeechTotals(
+            syntheses=syntheses,
+            reused=reused,
+            characters=characters,
+            audio_seconds=audio_seconds,
+            cost_usd=self.prices.speech_cost(model, characters, audio_seconds),
+            seconds=seconds,
+        )
+        speech = self._report.speech
+        speech[provider] = speech.get(provider, SpeechTotals()).plus(added)
+        return added
 
     async def on_chat_model_start(
         self,

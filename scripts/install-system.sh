@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages manimgraph needs (cairo/pango headers for manim's
-# native wheels, ffmpeg, a LaTeX subset for MathTex). Idempotent: only what is
+# native wheels, ffmpeg, a LaTeX subset for MathTex, flite for the offline narration
+# voice). Idempotent: only what is
 # missing is installed; without root it prints the exact command instead.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ packages=(
   texlive-latex-base texlive-latex-recommended texlive-latex-extra
   texlive-fonts-recommended dvisvgm
   bubblewrap libseccomp2
+  flite
   redis-server
   postgresql
   hey

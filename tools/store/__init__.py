@@ -27,6 +27,9 @@ from tools.store.errors import (
 from tools.store.inputs import AssembledVideo, JobChanges, NewSceneVersion, ProjectFields
 from tools.store.records import (
     ACTIVE_STATUSES,
+    CANCELLED,
+    COMPLETED,
+    FAILED,
     QUEUED,
     RESUMABLE_STATUSES,
     RUNNING,
@@ -34,6 +37,7 @@ from tools.store.records import (
     TRANSITIONS,
     ApiKeyRecord,
     CachedRender,
+    CachedSpeech,
     CleanupReport,
     JobKind,
     JobProgress,
@@ -57,6 +61,9 @@ from tools.store.tables import new_id
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "CANCELLED",
+    "COMPLETED",
+    "FAILED",
     "GARBAGE_GRACE",
     "QUEUED",
     "RESUMABLE_STATUSES",
@@ -68,6 +75,7 @@ __all__ = [
     "ArtifactStream",
     "AssembledVideo",
     "CachedRender",
+    "CachedSpeech",
     "CleanupReport",
     "InvalidCommitError",
     "InvalidTransitionError",

@@ -14,19 +14,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tools.store.artifacts import ArtifactStore
-from tools.store.tables import ProjectVersion, RenderCacheEntry, SceneVersion
+from tools.store.tables import ProjectVersion, RenderCacheEntry, SceneVersion, SpeechCacheEntry
 
 __all__ = ["Freed", "referenced_keys", "sweep"]
 
 _ARTIFACT_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = (
     SceneVersion.video,
     SceneVersion.last_frame,
+    SceneVersion.audio,
     ProjectVersion.video,
     ProjectVersion.thumbnail,
     ProjectVersion.subtitles,
     ProjectVersion.manifest,
     RenderCacheEntry.video,
     RenderCacheEntry.last_frame,
+    SpeechCacheEntry.audio,
 )
 
 

@@ -67,6 +67,8 @@ class NewSceneVersion(_Input):
     fallback_used: bool = False
     fallback_reason: str | None = None
     usage: dict[str, Any] = Field(default_factory=dict)
+    narration: dict[str, Any] | None = None
+    audio: str | None = Field(default=None, description="Artifact key of the voice-over track.")
 
 
 class AssembledVideo(_Input):

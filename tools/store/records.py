@@ -19,6 +19,9 @@ from tools.layout_models import LayoutIssue, LayoutReport
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "CANCELLED",
+    "COMPLETED",
+    "FAILED",
     "QUEUED",
     "RESUMABLE_STATUSES",
     "RUNNING",
@@ -26,6 +29,7 @@ __all__ = [
     "TRANSITIONS",
     "ApiKeyRecord",
     "CachedRender",
+    "CachedSpeech",
     "CleanupReport",
     "JobKind",
     "JobProgress",
@@ -54,19 +58,25 @@ QUEUED: Final[JobStatus] = "queued"
 """Where a job starts, and where a resume puts it back."""
 RUNNING: Final[JobStatus] = "running"
 """The only status in which a runner works: it holds the lease and writes progress."""
+COMPLETED: Final[JobStatus] = "completed"
+"""The job's project version landed."""
+FAILED: Final[JobStatus] = "failed"
+"""The job gave up; its error says why, and a resume continues from its checkpoint."""
+CANCELLED: Final[JobStatus] = "cancelled"
+"""Someone stopped the job; a resume continues from its checkpoint."""
 
 ACTIVE_STATUSES: frozenset[JobStatus] = frozenset({QUEUED, RUNNING})
-TERMINAL_STATUSES: frozenset[JobStatus] = frozenset({"completed", "failed", "cancelled"})
-RESUMABLE_STATUSES: frozenset[JobStatus] = frozenset({"failed", "cancelled"})
+TERMINAL_STATUSES: frozenset[JobStatus] = frozenset({COMPLETED, FAILED, CANCELLED})
+RESUMABLE_STATUSES: frozenset[JobStatus] = frozenset({FAILED, CANCELLED})
 
 TRANSITIONS: Mapping[JobStatus, frozenset[JobStatus]] = MappingProxyType(
     {
-        "queued": frozenset({"running", "cancelled", "failed"}),
+        QUEUED: frozenset({RUNNING, CANCELLED, FAILED}),
         # Back to queued: the runner let go of the job (shutdown, lost lease).
-        "running": frozenset({"queued", "completed", "failed", "cancelled"}),
-        "failed": frozenset({"queued"}),
-        "cancelled": frozenset({"queued"}),
-        "completed": frozenset(),
+        RUNNING: frozenset({QUEUED, COMPLETED, FAILED, CANCELLED}),
+        FAILED: frozenset({QUEUED}),
+        CANCELLED: frozenset({QUEUED}),
+        COMPLETED: frozenset(),
     }
 )
 """Which status each status may change to. A change that keeps a non-terminal status
@@ -128,6 +138,16 @@ class CachedRender(_Record):
     log: str = ""
 
 
+class CachedSpeech(_Record):
+    """A text spoken in one voice; the audio is an artifact key (a WAV)."""
+
+    audio: str
+    seconds: float = Field(gt=0, description="Seconds of audio.")
+    words: list[dict[str, Any]] = Field(
+        default_factory=list, description="Word timings where the provider gave them."
+    )
+
+
 class SceneVersionRecord(_Record):
     """One stored take of a scene: its code, plan, render and how it was made."""
 
@@ -149,6 +169,10 @@ class SceneVersionRecord(_Record):
     fallback_used: bool
     fallback_reason: str | None
     usage: dict[str, Any]
+    narration: dict[str, Any] | None = Field(
+        default=None, description="The voice-over: voice, timed segments, track (none: silent)."
+    )
+    audio: str | None = Field(default=None, description="Artifact key of the voice-over track.")
     created_at: datetime
 
     @property

@@ -45,6 +45,7 @@ from tools.store.migrate import upgrade_to_head
 from tools.store.records import (
     ApiKeyRecord,
     CachedRender,
+    CachedSpeech,
     CleanupReport,
     JobKind,
     JobProgress,
@@ -57,9 +58,9 @@ from tools.store.records import (
     ProjectVersionRecord,
     SceneVersionRecord,
 )
-from tools.store.render_cache import UPSERT_DIALECTS, upsert_render
+from tools.store.render_cache import UPSERT_DIALECTS, upsert_render, upsert_speech
 from tools.store.s3_artifacts import S3Artifacts
-from tools.store.tables import Base, RenderCacheEntry, utcnow
+from tools.store.tables import Base, RenderCacheEntry, SpeechCacheEntry, utcnow
 from tools.store.workdirs import sweep_work_dirs
 
 __all__ = ["DATABASE_FILE", "GARBAGE_GRACE", "Store", "upgrade_database"]
@@ -207,6 +208,18 @@ class Store:
         """Insert or replace the cache entry of `key` (its files must be stored already)."""
         await self._require_artifacts(render.video, render.last_frame)
         await self._write(lambda s: upsert_render(s, key, render))
+
+    async def get_speech(self, key: str) -> CachedSpeech | None:
+        """The spoken text of `key`; an entry whose audio was deleted counts as a miss."""
+        speech = await self._read(lambda s: _record(CachedSpeech, s.get(SpeechCacheEntry, key)))
+        if speech is None or await self._missing_artifacts((speech.audio,)):
+            return None
+        return speech
+
+    async def put_speech(self, key: str, speech: CachedSpeech) -> None:
+        """Insert or replace the spoken text of `key` (its audio must be stored already)."""
+        await self._require_artifacts(speech.audio)
+        await self._write(lambda s: upsert_speech(s, key, speech))
 
     # API keys
 

@@ -38,6 +38,7 @@ __all__ = [
     "RenderCacheEntry",
     "Scene",
     "SceneVersion",
+    "SpeechCacheEntry",
     "new_id",
     "utcnow",
 ]
@@ -189,6 +190,8 @@ class SceneVersion(Base):
     fallback_used: Mapped[bool]
     fallback_reason: Mapped[str | None] = mapped_column(Text)
     usage: Mapped[dict[str, Any]]
+    narration: Mapped[dict[str, Any] | None]
+    audio: Mapped[str | None] = mapped_column(ARTIFACT_KEY)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     scene: Mapped[Scene] = relationship(back_populates="versions")
@@ -278,6 +281,18 @@ class RenderCacheEntry(Base):
     duration: Mapped[float]
     layout_report: Mapped[LayoutReport] = mapped_column(PydanticJSON(LayoutReport))
     log: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SpeechCacheEntry(Base):
+    """A text spoken in one voice, keyed by a hash of provider, model, voice, speed and text."""
+
+    __tablename__ = "speech_cache"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    audio: Mapped[str] = mapped_column(ARTIFACT_KEY)
+    seconds: Mapped[float]
+    words: Mapped[list[Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
