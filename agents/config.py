@@ -15,6 +15,13 @@ and with no default at all the provider follows the keys present (`default_spec`
 
     [budget]
     max_cost_usd = 0.50
+
+    [narration]
+    voice = "openai:alloy"   # or "offline", "none", "elevenlabs:<voice_id>"
+    speed = 1.0
+
+Without a `[narration]` table the offline voice narrates where it is installed, and
+videos are silent where it is not.
 """
 
 from __future__ import annotations
@@ -29,10 +36,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agents.models import ROLES, ModelFactory, ModelSpec, Role, default_spec
 from agents.usage import Budget
+from tools.speech import NarrationSettings, offline_voice_installed
 
 __all__ = [
     "ConfigError",
     "ModelConfig",
+    "default_narration",
     "first_problem",
     "load_model_config",
     "read_toml",
@@ -52,6 +61,7 @@ class ModelConfig(BaseModel):
     default: ModelSpec
     roles: dict[Role, ModelSpec] = Field(default_factory=dict)
     budget: Budget = Field(default_factory=Budget)
+    narration: NarrationSettings = Field(default_factory=lambda: default_narration())
     notice: str = Field(default="", description="How the default was chosen, for the user.")
 
     def factory(self) -> ModelFactory:
@@ -85,9 +95,21 @@ def load_model_config(
         else:
             default, notice = default_spec(env)
         budget = Budget.model_validate(data.get("budget", {}))
+        narration = (
+            NarrationSettings.model_validate(data["narration"])
+            if "narration" in data
+            else default_narration()
+        )
     except (ValidationError, ValueError, TypeError) as exc:
         raise ConfigError(f"invalid model settings in {where}: {first_problem(exc)}") from None
-    return ModelConfig(default=default, roles=roles, budget=budget, notice=notice)
+    return ModelConfig(
+        default=default, roles=roles, budget=budget, narration=narration, notice=notice
+    )
+
+
+def default_narration() -> NarrationSettings:
+    """The offline voice where it is installed, else no narration (today's silent video)."""
+    return NarrationSettings(voice="offline" if offline_voice_installed() else "none")
 
 
 def _merged(base: object, model: str) -> dict[str, Any]:

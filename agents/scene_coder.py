@@ -12,8 +12,19 @@ from pydantic import BaseModel
 from agents.calls import TruncatedAnswer, ask_code
 from agents.schemas import ScenePlan
 from prompts import load_prompt
+from tools.speech import SceneNarration
 
-__all__ = ["CoderMode", "CoderRequest", "NoCodeError", "extract_code", "write_scene_code"]
+__all__ = [
+    "SILENT",
+    "CoderMode",
+    "CoderRequest",
+    "NoCodeError",
+    "extract_code",
+    "narration_timing",
+    "write_scene_code",
+]
+
+SILENT = "None: the scene has no voice-over. Match its target duration."
 
 CoderMode = Literal["write", "retry", "edit", "fix"]
 
@@ -35,10 +46,15 @@ class CoderRequest(BaseModel):
     edit_prompt: str | None = None
     layout_report: str | None = None
     instructions: list[str] | None = None
+    narration: SceneNarration | None = None
 
     def prompt_values(self) -> dict[str, str]:
         """The placeholder values of this request's mode."""
-        values = {"scene_plan": self.plan.model_dump_json(indent=2), "style": self.style}
+        values = {
+            "scene_plan": self.plan.model_dump_json(indent=2),
+            "style": self.style,
+            "narration_timing": narration_timing(self.narration),
+        }
         if self.mode != "write":
             values["code"] = self.code or ""
         if self.mode == "retry":
@@ -49,6 +65,28 @@ class CoderRequest(BaseModel):
             values["layout_report"] = self.layout_report or "{}"
             values["instructions"] = "\n".join(self.instructions or [])
         return values
+
+
+def narration_timing(narration: SceneNarration | None) -> str:
+    """The voice-over's measured segments as the coder reads them: one numbered line each,
+    its span in the scene, its duration and its words.
+
+    Example:
+        >>> print(narration_timing(narration))
+        Total: 6.2 s. Segment k's animations take exactly its duration.
+        1. 0.0 s to 2.4 s (2.4 s): "Pythagoras relates the sides."
+        2. 2.4 s to 6.2 s (3.8 s): "The square on the hypotenuse is the sum."
+    """
+    if narration is None:
+        return SILENT
+    lines = [
+        f"Total: {narration.duration:.1f} s. Segment k's animations take exactly its duration."
+    ]
+    lines += [
+        f'{k}. {s.start:.1f} s to {s.end:.1f} s ({s.duration:.1f} s): "{s.text}"'
+        for k, s in enumerate(narration.segments, 1)
+    ]
+    return "\n".join(lines)
 
 
 def extract_code(answer: str) -> str:

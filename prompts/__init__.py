@@ -21,7 +21,13 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 __all__ = ["PROMPT_NAMES", "PromptError", "PromptTemplate", "load_prompt", "prompt_versions"]
 
-PROMPT_NAMES: tuple[str, ...] = ("planner", "scene_coder", "visual_fixer", "assembler")
+PROMPT_NAMES: tuple[str, ...] = (
+    "planner",
+    "scene_coder",
+    "visual_fixer",
+    "assembler",
+    "narrator",
+)
 
 
 class PromptError(ValueError):

@@ -8,12 +8,12 @@ with no recognised intent raise UnsupportedEdit, so the caller can ask a real mo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from agents.offline.archetypes.literal import read_spec, replace_spec
-from agents.offline.archetypes.specs import PALETTES, TEXT_FIELDS, element_texts
+from agents.offline.archetypes.specs import PALETTES, TEXT_FIELDS, element_texts, fit_narration
 
 __all__ = ["COLOURS", "UnsupportedEdit", "apply_edit"]
 
@@ -524,8 +524,12 @@ _INTENTS: tuple[Callable[[_Clause, Spec], bool], ...] = (
 )
 
 
-def apply_edit(code: str, instruction: str) -> str:
+def apply_edit(code: str, instruction: str, durations: Sequence[float] | None = None) -> str:
     """Apply an edit instruction to an offline-written scene file (one with a SPEC dict).
+
+    With `durations` (a narrated scene's segments), the timings are fitted to the voice
+    afterwards: there the voice sets the pace, so the speed knobs go back to 1. An empty
+    instruction (the edit was about the narration alone) only re-times the scene.
 
     Example:
         >>> edited = apply_edit(code, "make the title red and slow down")
@@ -541,8 +545,10 @@ def apply_edit(code: str, instruction: str) -> str:
             f"needed for this edit ({_HANDLED})."
         )
     clauses = _split(instruction)
+    if not clauses and not instruction.strip():
+        return replace_spec(code, _timed(spec, durations)) if durations else code
     if not clauses:
-        raise _unsupported(instruction or "(empty instruction)")
+        raise _unsupported(instruction)
     carried: _Clause | None = None  # targets named in a clause without an intent
     previous: _Clause | None = None  # the last clause that changed something
     for clause in clauses:
@@ -563,4 +569,12 @@ def apply_edit(code: str, instruction: str) -> str:
             raise _unsupported(clause.text)
     if carried is not None:
         raise _unsupported(carried.text)
-    return replace_spec(code, spec)
+    return replace_spec(code, _timed(spec, durations) if durations else spec)
+
+
+def _timed(spec: Spec, durations: Sequence[float]) -> Spec:
+    """The SPEC with its visible elements timed to the voice-over's segments."""
+    shown = [element for element in spec["elements"] if element["visible"]] or spec["elements"]
+    spec["hold"] = fit_narration(shown, durations)
+    spec["speed"], spec["run_time"] = 1.0, None
+    return spec

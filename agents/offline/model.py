@@ -32,6 +32,7 @@ from agents.offline import (
     review,
     write_scene,
 )
+from agents.offline.narration import change_narration, narration_timing, without_narration
 from agents.schemas import ScenePlan, VideoPlan
 
 __all__ = ["OfflineChatModel", "sections"]
@@ -93,6 +94,13 @@ class OfflineChatModel(BaseChatModel):
             answer = review(json.loads(prompt["layout report"]))
         elif tool == "VideoDescription":
             answer = describe(VideoPlan.model_validate_json(prompt["video plan"]))
+        elif tool == "NarrationChange":
+            answer = change_narration(
+                prompt["edit instruction"],
+                json.loads(prompt["narration"]),
+                float(prompt["voice speed"]),
+                narrated=True,
+            )
         else:
             return AIMessage(f"The offline model has no answer for the tool {tool!r}.")
         args = answer.model_dump(mode="json")
@@ -101,9 +109,13 @@ class OfflineChatModel(BaseChatModel):
 
     def _answer_code(self, prompt: dict[str, str]) -> AIMessage:
         style = prompt.get("style", "dark")
+        durations = narration_timing(prompt.get("narration timing", ""))
         try:
             if "edit instruction" in prompt:
-                code = apply_edit(prompt["current code"], prompt["edit instruction"])
+                instruction = without_narration(
+                    prompt["edit instruction"], narrated=durations is not None
+                )
+                code = apply_edit(prompt["current code"], instruction, durations)
             elif "fix instructions" in prompt:
                 fixed = apply_fixes(prompt["current code"], prompt["fix instructions"].splitlines())
                 if fixed is None:
@@ -112,7 +124,8 @@ class OfflineChatModel(BaseChatModel):
                     )
                 code = fixed
             else:
-                code = write_scene(ScenePlan.model_validate_json(prompt["scene plan"]), style)
+                plan = ScenePlan.model_validate_json(prompt["scene plan"])
+                code = write_scene(plan, style, durations)
         except UnsupportedEdit as exc:
             return AIMessage(str(exc))
         return AIMessage(f"```python\n{code}\n```")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from agents.offline import topics
 from agents.offline.formulas import find_formula
-from agents.offline.text import normalise, shorten, stable_index
+from agents.offline.text import normalise, sentences, shorten, stable_index
 from agents.schemas import ScenePlan, VideoDescription, VideoPlan
 
 __all__ = ["describe", "plan_video"]
@@ -192,7 +192,7 @@ def _scene(number: int, archetype: str, duration: float, **texts: str) -> SceneP
         duration=duration,
         title=shorten(texts["title"], 120),
         goal=shorten(texts["goal"], 400),
-        narration=shorten(texts["narration"], 1200),
+        segments=sentences(shorten(texts["narration"], 1200)),
         visual=shorten(texts["visual"], 800),
     )
 

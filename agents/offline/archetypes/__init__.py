@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from agents.offline.archetypes.source import render_source
 from agents.offline.archetypes.specs import build_spec
 from agents.schemas import ScenePlan
@@ -9,12 +11,15 @@ from agents.schemas import ScenePlan
 __all__ = ["write_scene"]
 
 
-def write_scene(plan: ScenePlan, style: str = "dark") -> str:
-    """A complete Manim CE scene file for the plan, byte-for-byte deterministic.
+def write_scene(
+    plan: ScenePlan, style: str = "dark", durations: Sequence[float] | None = None
+) -> str:
+    """A complete Manim CE scene file for the plan, byte-for-byte deterministic; with
+    `durations`, its animations are timed to the voice-over's segments.
 
     Example:
         >>> code = write_scene(plan, "light")
         >>> "class Scene01" in code and "SPEC = {" in code
         True
     """
-    return render_source(build_spec(plan, style), plan.number, plan.title)
+    return render_source(build_spec(plan, style, durations), plan.number, plan.title)

@@ -8,14 +8,14 @@ planned duration.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from agents.offline import topics
 from agents.offline.text import sentences, shorten
 from agents.schemas import ScenePlan
 
-__all__ = ["PALETTES", "TEXT_FIELDS", "build_spec", "element_texts", "palette"]
+__all__ = ["PALETTES", "TEXT_FIELDS", "build_spec", "element_texts", "fit_narration", "palette"]
 
 Element = dict[str, Any]
 
@@ -334,11 +334,56 @@ def _fit_timing(elements: list[Element], duration: float) -> float:
     return round(max(0.3, budget - used), 2)
 
 
-def build_spec(plan: ScenePlan, style: str) -> dict[str, Any]:
-    """The full SPEC of one scene: background, timing knobs, elements and (no) extras."""
+def fit_narration(elements: list[Element], durations: Sequence[float]) -> float:
+    """Time the elements to the voice-over and return the final hold.
+
+    Element i enters during segment `i * S // E` (of S segments, E elements), and the
+    entrances and waits of each segment last exactly its duration; a segment without an
+    element of its own lengthens the previous one's last wait. Entrances stretch to 1.5
+    times their designed length at most, the waits take the rest. The hold is carved from
+    the last segment, so the scene's elements and hold last the narration exactly.
+    """
+    hold = round(min(0.3, durations[-1] / 4), 2)
+    groups: dict[int, list[Element]] = {}
+    for i, element in enumerate(elements):
+        groups.setdefault(i * len(durations) // len(elements), []).append(element)
+    last: Element = elements[0]
+    for k, duration in enumerate(durations):
+        span = duration - (hold if k == len(durations) - 1 else 0.0)
+        group = groups.get(k)
+        if group is None:
+            last["wait"] = round(last["wait"] + span, 2)
+            continue
+        _fill(group, span)
+        last = group[-1]
+    return hold
+
+
+def _fill(group: list[Element], span: float) -> None:
+    """Make the group's entrances and waits add up to `span` (to 0.01 s)."""
+    designed = sum(element["run_time"] + element["wait"] for element in group)
+    factor = min(span / designed, 1.5)
+    for element in group:
+        element["run_time"] = max(0.2, round(element["run_time"] * factor, 2))
+    rest = span - sum(element["run_time"] for element in group)
+    waits = sum(element["wait"] for element in group) or 1.0
+    for element in group:
+        element["wait"] = max(0.1, round(rest * element["wait"] / waits, 2))
+    residual = span - sum(element["run_time"] + element["wait"] for element in group)
+    group[-1]["wait"] = max(0.1, round(group[-1]["wait"] + residual, 2))
+
+
+def build_spec(
+    plan: ScenePlan, style: str, durations: Sequence[float] | None = None
+) -> dict[str, Any]:
+    """The full SPEC of one scene: background, timing knobs, elements and (no) extras.
+
+    With `durations` (the voice-over's segments) the timings follow the voice; without,
+    they fill the planned duration.
+    """
     colors = palette(style)
     elements = _BUILDERS[plan.archetype](plan, colors)
-    hold = _fit_timing(elements, plan.duration)
+    hold = fit_narration(elements, durations) if durations else _fit_timing(elements, plan.duration)
     return {
         "background": colors["background"],
         "speed": 1.0,
