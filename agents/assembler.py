@@ -1,7 +1,9 @@
 """Assembler agent: the model titles and describes the video; media tools cut it together.
 
 Scenes are joined without re-encoding when their encodings match, so assembling
-after an edit costs seconds, not a re-render.
+after an edit costs seconds, not a re-render. The voice-over is laid under the joined
+pictures as one AAC track, each scene's audio fitted to its clip's exact length, and
+the subtitles are timed from the same measured segments.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ import json
 from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from agents.calls import ask_structured
 from agents.schemas import VideoDescription, VideoPlan
 from agents.usage import BudgetExhausted
 from prompts import load_prompt
 from tools import media
+from tools.speech import SceneNarration
+from tools.subtitles import scene_cues, srt
 
 __all__ = [
     "Assembly",
@@ -35,6 +39,9 @@ class SceneClip(BaseModel):
     code_sha256: str
     video: Path
     duration: float
+    segments: list[str]
+    narration: SceneNarration | None = None
+    audio: Path | None = Field(default=None, description="The voice-over track, a local WAV.")
 
 
 class Assembly(BaseModel):
@@ -73,13 +80,16 @@ def plain_description(plan: VideoPlan) -> VideoDescription:
 
 
 async def assemble_video(
-    description: VideoDescription, plan: VideoPlan, clips: list[SceneClip], out_dir: Path
+    description: VideoDescription,
+    clips: list[SceneClip],
+    out_dir: Path,
+    *,
+    burn_subtitles: bool = False,
 ) -> Assembly:
-    """Concatenate the clips and write thumbnail, subtitles and manifest beside the video."""
-    narrations = {scene.number: scene.narration for scene in plan.scenes}
-    cues = [(clip.duration, narrations.get(clip.number, "")) for clip in clips]
+    """Concatenate the clips under their voice-over; write thumbnail, subtitles and manifest
+    beside the video (with `burn_subtitles`, the cues are drawn into the pictures too)."""
     video, thumbnail, subtitles, duration = await asyncio.to_thread(
-        _write_media, [clip.video for clip in clips], cues, out_dir
+        _write_media, clips, out_dir, burn_subtitles
     )
     manifest = out_dir / "manifest.json"
     manifest.write_text(json.dumps(_manifest(description, clips, duration), indent=2))
@@ -89,13 +99,27 @@ async def assemble_video(
 
 
 def _write_media(
-    videos: list[Path], cues: list[tuple[float, str]], out_dir: Path
+    clips: list[SceneClip], out_dir: Path, burn_subtitles: bool
 ) -> tuple[Path, Path, Path, float]:
     """The ffmpeg work, blocking: run it in a thread."""
-    video = media.concat(videos, out_dir / "video.mp4")
+    narrated = any(clip.audio is not None for clip in clips)
+    joined = out_dir / ("pictures.mp4" if narrated else "video.mp4")
+    video = media.concat([clip.video for clip in clips], joined)
+    lengths = [media.probe(clip.video).duration or clip.duration for clip in clips]
+    if narrated:
+        tracks = [(length, clip.audio) for length, clip in zip(lengths, clips, strict=True)]
+        video = media.add_voice_over(joined, tracks, out_dir / "video.mp4")
+    cues, start = [], 0.0
+    for length, clip in zip(lengths, clips, strict=True):
+        cues += scene_cues(start, length, clip.segments, clip.narration)
+        start += length
+    subtitles = out_dir / "subtitles.srt"
+    subtitles.write_text(srt(cues), encoding="utf-8")
+    if burn_subtitles:
+        video = media.burn_subtitles(video, subtitles, out_dir / "subtitled.mp4")
     duration = media.probe(video).duration or 0.0
     thumbnail = media.thumbnail(video, out_dir / "thumbnail.png")
-    return video, thumbnail, media.subtitles(cues, out_dir / "subtitles.srt"), duration
+    return video, thumbnail, subtitles, duration
 
 
 def _manifest(description: VideoDescription, clips: list[SceneClip], duration: float) -> dict:

@@ -10,10 +10,12 @@ import asyncio
 import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from agents.assembler import Assembly, SceneClip, assemble_video
-from agents.schemas import ScenePlan, VideoDescription, VideoPlan
+from agents.schemas import ScenePlan, VideoDescription
 from graphs.errors import NotFound
+from tools.speech import SceneNarration
 from tools.store import (
     AssembledVideo,
     NewSceneVersion,
@@ -32,8 +34,17 @@ __all__ = [
     "stored_slots",
 ]
 
-Slot = tuple[str, str, float, ScenePlan]
-"""A slot's code, video artifact key, duration and plan."""
+
+class Slot(NamedTuple):
+    """What plays in one slot of the video."""
+
+    code: str
+    video: str
+    """Artifact key of the clip."""
+    duration: float
+    plan: ScenePlan
+    narration: SceneNarration | None
+    """The voice-over (None: silent)."""
 
 
 async def stored_slots(store: Store, project_id: str) -> dict[int, SceneVersionRecord]:
@@ -43,7 +54,16 @@ async def stored_slots(store: Store, project_id: str) -> dict[int, SceneVersionR
 
 def slot_of(version: SceneVersionRecord) -> Slot:
     """A stored scene version as a slot."""
-    return version.code, version.video, version.duration, ScenePlan.model_validate(version.plan)
+    narration = (
+        SceneNarration.model_validate(version.narration) if version.narration is not None else None
+    )
+    return Slot(
+        version.code,
+        version.video,
+        version.duration,
+        ScenePlan.model_validate(version.plan),
+        narration,
+    )
 
 
 async def commit_assembly(
@@ -55,22 +75,28 @@ async def commit_assembly(
     *,
     kept: Mapping[int, str] | None = None,
     job_id: str | None = None,
+    burn_subtitles: bool = False,
 ) -> ProjectVersionRecord:
-    """Join the slots' clips, store the deliverables and commit the project version."""
+    """Join the slots' clips under their voice-over, store the deliverables and commit the
+    project version."""
     ordered = sorted(slots.items())
-    plan = VideoPlan(title=project.title, scenes=[plan for _, (_, _, _, plan) in ordered])
+    keys = {slot.video for _, slot in ordered}
+    keys |= {slot.narration.track for _, slot in ordered if slot.narration is not None}
     async with store.scratch("assembly-") as work:
-        files = await _local_copies(store, {video for _, (_, video, _, _) in ordered}, work)
+        files = await _local_copies(store, keys, work)
         clips = [
             SceneClip(
                 number=number,
-                code_sha256=hashlib.sha256(code.encode()).hexdigest(),
-                video=files[video],
-                duration=duration,
+                code_sha256=hashlib.sha256(slot.code.encode()).hexdigest(),
+                video=files[slot.video],
+                duration=slot.duration,
+                segments=slot.plan.segments,
+                narration=slot.narration,
+                audio=files[slot.narration.track] if slot.narration is not None else None,
             )
-            for number, (code, video, duration, _) in ordered
+            for number, slot in ordered
         ]
-        assembly = await assemble_video(description, plan, clips, work)
+        assembly = await assemble_video(description, clips, work, burn_subtitles=burn_subtitles)
         output = await _store_files(store, assembly, description)
     return await store.commit_version(
         project, new_versions, output, kept=kept, carry_over=True, job_id=job_id
@@ -134,6 +160,6 @@ async def revert_scene(
     description = VideoDescription(
         title=project.title,
         description=current.description or "",
-        chapters=[plan.title for _, (_, _, _, plan) in sorted(slots.items())],
+        chapters=[slot.plan.title for _, slot in sorted(slots.items())],
     )
     return await commit_assembly(store, project, description, slots, [], kept={number: target.id})

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from agents.models import ModelFactory
 from agents.usage import UsageMeter
 from graphs.limits import Limits
+from tools.speech import NarrationSettings
 from tools.store import Store
 
 __all__ = ["Limits", "VideoContext"]
@@ -26,3 +27,5 @@ class VideoContext:
     )
     usage: UsageMeter | None = None
     """The job's meter (set by the runner, which also puts it in the run's callbacks)."""
+    narration: NarrationSettings | None = None
+    """The voice asked for; None on an edit keeps the voice the scene was spoken in."""

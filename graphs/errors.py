@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["EnvironmentProblem", "JobError", "NotFound", "SceneFailed"]
+__all__ = ["EnvironmentProblem", "JobError", "NarrationFailed", "NotFound", "SceneFailed"]
 
 
 class JobError(RuntimeError):
@@ -24,3 +24,7 @@ class SceneFailed(JobError):
 
 class NotFound(JobError):
     """The request names a project or scene that does not exist."""
+
+
+class NarrationFailed(JobError):
+    """The voice could not speak a scene's narration (a rejected key, a missing voice)."""

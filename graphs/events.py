@@ -14,6 +14,7 @@ __all__ = ["ProgressEvent", "Stage"]
 Stage = Literal[
     "planning",
     "loading",
+    "narrating",
     "coding",
     "checking",
     "rendering",

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from agents.models import ModelSpec, Role
 from graphs.limits import Limits
 from tools.render.models import Quality
+from tools.speech import NarrationSettings
 
 __all__ = [
     "MAX_PROMPT_CHARS",
@@ -49,6 +50,7 @@ class GenerateRequest(BaseModel):
     quality: Quality = "low"
     target_duration: float = Field(default=40.0, ge=5, le=600)
     fallback: bool = Field(default=True, description="Replace a failing scene with a title card.")
+    burn_subtitles: bool = Field(default=False, description="Draw the subtitles into the video.")
 
 
 class EditRequest(BaseModel):
@@ -60,6 +62,7 @@ class EditRequest(BaseModel):
     project_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     scene_number: int = Field(ge=1, le=MAX_SCENES)
     edit_prompt: PromptText
+    burn_subtitles: bool = Field(default=False, description="Draw the subtitles into the video.")
 
 
 JobRequest = Annotated[GenerateRequest | EditRequest, Field(discriminator="kind")]
@@ -74,3 +77,8 @@ class JobSpec(BaseModel):
     models: dict[Role, ModelSpec] = Field(default_factory=dict)
     limits: Limits = Field(default_factory=Limits)
     callback_url: str | None = None
+    narration: NarrationSettings | None = Field(
+        default=None,
+        description="The voice; None takes the configured default for a generate job and "
+        "the scene's own voice for an edit.",
+    )

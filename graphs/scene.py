@@ -1,9 +1,16 @@
-"""The scene subgraph: code → repair + check → render, with bounded retry and visual-fix loops.
+"""The scene subgraph: narrate → code → repair + check → render, with bounded retry and
+visual-fix loops.
 
-    scene_coder → check ─┬─ ok ──→ render ─┬─ ok ──→ visual_fixer ─┬─ pass ──→ save_scene
-     ▲       (repair)    │       (repair ⟳) │                        └─ fixes → scene_coder
-     └─ count_retry ◀────┴─ code error ─────┴─ code / limit error (≤ max_retries)
-                                      budget spent / timeout / security → fallback → save_scene
+    narrate → scene_coder → check ─┬─ ok → render ─┬─ ok → visual_fixer ─┬─ pass → save_scene
+               ▲     (repair)    │     (repair ⟳) │                     └─ fixes → scene_coder
+               └─ count_retry ◀──┴─ code error ───┴─ code / limit error (≤ max_retries)
+                                  budget spent / timeout / security → fallback → save_scene
+
+`narrate` speaks the plan's segments in the job's process (never in the sandbox, which
+gets no key and no audio), re-using every segment already spoken, and hands the coder
+each segment's measured duration; the render stays silent and the assembler lays the
+voice-over under the joined video. An edit's instruction may change the narration first
+(new words, a slower voice): only its changed segments are spoken again.
 
 `check` and `render` run the render-and-repair loop of `graphs.render_loop`: the static
 repairs (no model call) and the structural check, then the render, re-rendered after each
@@ -13,25 +20,30 @@ Environment errors (LaTeX, ffmpeg, fonts missing) never reach a model: they stop
 Security errors (the sandbox refused the code) are never retried.
 """
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
+from agents.narrator import edit_narration, may_change_narration
 from agents.scene_coder import CoderMode, CoderRequest, NoCodeError, write_scene_code
 from agents.usage import BudgetExhausted, UsageTotals, scene_scope
 from agents.visual_fixer import review_scene
 from graphs.context import VideoContext
-from graphs.errors import EnvironmentProblem, SceneFailed
+from graphs.errors import EnvironmentProblem, NarrationFailed, SceneFailed
 from graphs.events import ProgressEvent, Stage
 from graphs.frames import review_frames
 from graphs.render_loop import Checked, render_repaired, repair_and_check
-from graphs.state import SceneOutcome, SceneState
+from graphs.state import SceneOutcome, SceneState, SceneTask
+from tools import media
 from tools.fallback import title_card_code
-from tools.render.cache import render_cached
+from tools.render.cache import RenderedScene, render_cached
 from tools.render.models import RenderError
 from tools.repair.region import failing_region
+from tools.speech import NarrationSettings, SceneNarration, SpeechError, speak_scene
+from tools.speech.offline import offline_voice_installed
 
 __all__ = ["SCENE_NODES", "Node", "build_scene_graph", "format_error", "with_overrides"]
 
@@ -78,13 +90,92 @@ def _emit(
     runtime.stream_writer(event.model_dump())
 
 
+async def narrate(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
+    """Apply an edit's narration change, then speak the segments (cached ones cost nothing).
+
+    A spent budget hands a paid voice's scene to the offline voice (silence without it).
+    """
+    task = await _narration_edit(state, runtime)
+    if not task.narration.enabled:
+        return {"task": task, "narration": None}
+    _emit(runtime, state, "narrating", f"speaking {len(task.plan.segments)} segment(s)")
+    try:
+        narration = await _speak(runtime, state, task, task.narration)
+    except BudgetExhausted:
+        voice = "offline" if offline_voice_installed() else "none"
+        _emit(runtime, state, "narrating", f"budget spent: the voice is now {voice}")
+        cheaper = NarrationSettings(voice=voice, speed=task.narration.speed)
+        task = task.model_copy(update={"narration": cheaper})
+        narration = await _speak(runtime, state, task, cheaper) if cheaper.enabled else None
+    return {"task": task, "narration": narration}
+
+
+async def _speak(
+    runtime: Runtime[VideoContext], state: SceneState, task: SceneTask, settings: NarrationSettings
+) -> SceneNarration:
+    """Speak the task's segments in `settings`' voice and meter it.
+
+    Raises:
+        BudgetExhausted: a paid voice was refused by the job's cost cap.
+        NarrationFailed: the voice failed (no key, a rejected key, no offline voice).
+    """
+    ctx, voice = runtime.context, settings.voice_id()
+    paid = ctx.usage is not None and voice.provider != "offline"
+    admit = ctx.usage.admit_speech if ctx.usage is not None and paid else None
+    try:
+        narration, tally = await speak_scene(task.plan.segments, voice, ctx.store, admit=admit)
+    except SpeechError as exc:
+        raise NarrationFailed(f"scene {task.number}: {exc}") from exc
+    if ctx.usage is not None:
+        ctx.usage.record_speech(
+            voice.provider,
+            voice.model,
+            syntheses=tally.calls,
+            reused=tally.reused,
+            characters=tally.characters,
+            audio_seconds=tally.audio_seconds,
+            seconds=tally.seconds,
+        )
+    message = f"{narration.duration:.1f} s: {tally.calls} spoken, {tally.reused} re-used"
+    _emit(runtime, state, "narrating", message, status="done")
+    return narration
+
+
+async def _narration_edit(state: SceneState, runtime: Runtime[VideoContext]) -> SceneTask:
+    """The task with the new words and speed an edit's instruction asks for, if any."""
+    task = state["task"]
+    if task.edit_prompt is None or not may_change_narration(task.edit_prompt):
+        return task
+    try:
+        with scene_scope(task.number):
+            change = await edit_narration(
+                runtime.context.models.for_role("coder"),
+                task.plan.segments,
+                task.narration.speed,
+                task.edit_prompt,
+            )
+    except BudgetExhausted:
+        return task
+    plan = task.plan
+    if change.segments:
+        plan = type(plan).model_validate({**plan.model_dump(), "segments": change.segments})
+    settings = task.narration.model_copy(update={"speed": change.speed})
+    return task.model_copy(update={"plan": plan, "narration": settings})
+
+
 async def scene_coder(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     """Ask the coder for a file: fresh, after an error, as an edit, or with fix instructions."""
     task = state["task"]
     mode, extra = _coder_mode(state)
     attempts = state.get("attempts", 0) + 1
     _emit(runtime, {**state, "attempts": attempts}, "coding", f"{mode} (call {attempts})")
-    request = CoderRequest(mode=mode, plan=task.plan, style=task.style, **extra)
+    request = CoderRequest(
+        mode=mode,
+        plan=task.plan,
+        style=task.style,
+        narration=state.get("narration"),
+        **extra,
+    )
     try:
         with scene_scope(task.number):
             code = await write_scene_code(runtime.context.models.for_role("coder"), request)
@@ -247,7 +338,9 @@ async def fallback(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     """Render the title card that stands in for a failed scene."""
     task, ctx = state["task"], runtime.context
     _emit(runtime, state, "fallback", f"using a title card: {state.get('failure')}")
-    code = title_card_code(task.plan.title, task.plan.narration, task.plan.duration)
+    narration = state.get("narration")
+    spoken = narration.duration + 0.5 if narration is not None else 0.0
+    code = title_card_code(task.plan.title, task.plan.narration, max(task.plan.duration, spoken))
     settings = ctx.limits.render.model_copy(update={"quality": task.quality})
     result = await render_cached(code, ctx.store, settings, ctx.render_slots)
     if isinstance(result, RenderError):
@@ -256,9 +349,17 @@ async def fallback(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
 
 
 async def save_scene(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
-    """Hand the finished scene to the assembler, which stores it with the project version."""
+    """Hand the finished scene to the assembler, which stores it with the project version.
+
+    A clip shorter than its voice-over (a coder that ignored the timing) holds its last
+    frame until the voice ends, so no word is cut.
+    """
     task, rendered, ctx = state["task"], state["rendered"], runtime.context
     assert rendered is not None
+    narration = state.get("narration")
+    if narration is not None and rendered.duration < narration.duration:
+        _emit(runtime, state, "saving", "holding the last frame for the voice-over")
+        rendered = await _held(ctx, rendered, narration)
     outcome = SceneOutcome(
         number=task.number,
         plan=task.plan,
@@ -272,6 +373,7 @@ async def save_scene(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
         edit_prompt=task.edit_prompt,
         parent_version_id=task.base_version_id,
         usage=ctx.usage.scene_usage(task.number) if ctx.usage else UsageTotals(),
+        narration=narration,
     )
     _emit(
         runtime,
@@ -285,7 +387,22 @@ async def save_scene(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     return {"scene_results": [outcome]}
 
 
+async def _held(
+    ctx: VideoContext, rendered: RenderedScene, narration: SceneNarration
+) -> RenderedScene:
+    """The render with its last frame held until the voice-over has ended."""
+    async with ctx.store.scratch("hold-") as work:
+        clip = await ctx.store.artifacts.local_copy(rendered.video, work)
+        held = await asyncio.to_thread(
+            media.hold_last_frame, clip, narration.duration + 0.1, work / "held.mp4"
+        )
+        info = await asyncio.to_thread(media.probe, held)
+        video = await ctx.store.artifacts.put_file(held, ".mp4")
+    return rendered.model_copy(update={"video": video, "duration": info.duration or 0.0})
+
+
 SCENE_NODES: dict[str, Node] = {
+    "narrate": narrate,
     "scene_coder": scene_coder,
     "check": check,
     "render": render,
@@ -310,7 +427,8 @@ def build_scene_graph(
     graph = StateGraph(SceneState, context_schema=VideoContext)
     for name, node in nodes.items():
         graph.add_node(name, node)
-    graph.add_edge(START, "scene_coder")
+    graph.add_edge(START, "narrate")
+    graph.add_edge("narrate", "scene_coder")
     graph.add_conditional_edges("scene_coder", after_coding)
     graph.add_conditional_edges(
         "check",

@@ -12,6 +12,7 @@ from agents.usage import UsageTotals
 from graphs.requests import EditRequest, GenerateRequest
 from tools.render.cache import RenderedScene
 from tools.render.models import Quality, RenderError
+from tools.speech import NarrationSettings, SceneNarration
 
 __all__ = [
     "SceneOutcome",
@@ -33,6 +34,10 @@ class SceneTask(BaseModel):
     edit_prompt: str | None = None
     base_code: str | None = Field(default=None, description="Stored code an edit starts from.")
     base_version_id: str | None = None
+    narration: NarrationSettings = Field(
+        default_factory=lambda: NarrationSettings(voice="none"),
+        description="The voice that speaks the plan's segments (`none`: silent).",
+    )
 
 
 class SceneOutcome(BaseModel):
@@ -53,6 +58,9 @@ class SceneOutcome(BaseModel):
     parent_version_id: str | None = None
     usage: UsageTotals = Field(
         default_factory=UsageTotals, description="This scene's model calls, tokens and cost."
+    )
+    narration: SceneNarration | None = Field(
+        default=None, description="The scene's voice-over (None: silent)."
     )
 
     @property
@@ -94,6 +102,8 @@ class SceneState(TypedDict, total=False):
 
     task: SceneTask
     """What to make: the plan, and for edits the stored code and the instruction."""
+    narration: SceneNarration | None
+    """The spoken segments and their measured timings (None: a silent scene)."""
     code: str
     """The current candidate code, as repaired."""
     repairs: list[str]

@@ -3,7 +3,7 @@
     START ─ route ─┬─ generate: planner ─ fan-out (Send, one per scene) ─┐
                    └─ edit:     load_scene (latest stored version) ──────┤
                                                                          ▼
-                            scene subgraph (code → check → render → review)
+                  scene subgraph (narrate → code → check → render → review)
                                                                          ▼
                             assembler (fan-in) → project version → END
 
@@ -12,7 +12,7 @@ server and tests compile `build_video_graph()` with their own saver.
 """
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
@@ -28,6 +28,7 @@ from graphs.events import ProgressEvent
 from graphs.requests import EditRequest, GenerateRequest
 from graphs.scene import Node, build_scene_graph, with_overrides
 from graphs.state import SceneOutcome, SceneTask, VersionSummary, VideoState
+from tools.speech import NarrationSettings, SceneNarration
 from tools.store import NewSceneVersion, ProjectFields, Store
 
 __all__ = ["VIDEO_NODES", "build_video_graph", "graph"]
@@ -57,10 +58,11 @@ async def planner(state: VideoState, runtime: Runtime[VideoContext]) -> dict:
     return {"plan": plan}
 
 
-def fan_out(state: VideoState) -> list[Send]:
+def fan_out(state: VideoState, runtime: Runtime[VideoContext]) -> list[Send]:
     """One scene branch per planned scene, run in parallel."""
     request = state["request"]
     assert isinstance(request, GenerateRequest)
+    narration = runtime.context.narration or NarrationSettings(voice="none")
     return [
         Send(
             "scene",
@@ -71,6 +73,7 @@ def fan_out(state: VideoState) -> list[Send]:
                     style=request.style,
                     quality=request.quality,
                     fallback=request.fallback,
+                    narration=narration,
                 )
             },
         )
@@ -106,8 +109,22 @@ async def load_scene(
         edit_prompt=request.edit_prompt,
         base_code=stored.code,
         base_version_id=stored.id,
+        narration=runtime.context.narration or _spoken_with(stored.narration),
     )
     return Command(goto=Send("scene", {"task": task}))
+
+
+def _spoken_with(narration: dict[str, Any] | None) -> NarrationSettings:
+    """The settings of the voice a stored scene was spoken in (`none` for a silent one)."""
+    if narration is None:
+        return NarrationSettings(voice="none")
+    voice = SceneNarration.model_validate(narration).voice
+    return NarrationSettings(
+        voice="offline" if voice.provider == "offline" else f"{voice.provider}:{voice.name}",
+        speed=voice.speed,
+        model=None if voice.provider == "offline" else voice.model,
+        instructions=voice.instructions,
+    )
 
 
 async def assembler(state: VideoState, runtime: Runtime[VideoContext]) -> dict:
@@ -121,8 +138,8 @@ async def assembler(state: VideoState, runtime: Runtime[VideoContext]) -> dict:
         for number, version in (await stored_slots(ctx.store, state["project_id"])).items()
     }
     for o in outcomes:
-        slots[o.number] = (o.code, o.render.video, o.render.duration, o.plan)
-    plan = VideoPlan(title=project.title, scenes=[slots[n][3] for n in sorted(slots)])
+        slots[o.number] = Slot(o.code, o.render.video, o.render.duration, o.plan, o.narration)
+    plan = VideoPlan(title=project.title, scenes=[slots[n].plan for n in sorted(slots)])
     description = await describe_video(ctx.models.for_role("assembler"), plan)
     record = await commit_assembly(
         ctx.store,
@@ -131,6 +148,7 @@ async def assembler(state: VideoState, runtime: Runtime[VideoContext]) -> dict:
         slots,
         [_new_version(outcome) for outcome in outcomes],
         job_id=state["job_id"],
+        burn_subtitles=state["request"].burn_subtitles,
     )
     summary = VersionSummary(
         project_id=record.project_id,
@@ -173,6 +191,8 @@ def _new_version(outcome: SceneOutcome) -> NewSceneVersion:
         usage=outcome.usage.model_dump(mode="json"),
         fallback_used=outcome.fallback_used,
         fallback_reason=outcome.fallback_reason,
+        narration=outcome.narration.model_dump(mode="json") if outcome.narration else None,
+        audio=outcome.narration.track if outcome.narration else None,
     )
 
 

@@ -47,6 +47,7 @@ from server.settings import LOOPBACK_HOSTS, Settings
 from server.worker import run_worker
 from tools.render.models import Quality
 from tools.render.sandbox import LAYERS, current_sandbox, sandbox_warning
+from tools.speech import NarrationSettings
 from tools.store import (
     ApiKeyRecord,
     ArtifactStore,
@@ -89,6 +90,18 @@ FixerFlag = Annotated[str | None, typer.Option(help="provider:model of the visua
 MaxCalls = Annotated[int | None, typer.Option(help="Budget: model calls per job.", min=0)]
 MaxTokens = Annotated[int | None, typer.Option(help="Budget: tokens per job.", min=0)]
 MaxCost = Annotated[float | None, typer.Option(help="Budget: estimated USD per job.", min=0)]
+VoiceFlag = Annotated[
+    str | None,
+    typer.Option(
+        "--voice",
+        help="Narration: offline, none (silent), openai:<voice> or elevenlabs:<voice_id> "
+        "(default: the config's [narration], else offline where installed; an edit keeps "
+        "the scene's voice).",
+    ),
+]
+BurnSubtitles = Annotated[
+    bool, typer.Option("--burn-subtitles", help="Draw the subtitles into the video.")
+]
 
 
 WATCH_POLL_S = 0.5
@@ -198,6 +211,13 @@ def _print_summary(summary: JobSummary, data: dict, as_json: bool) -> None:
             f" tokens, est. ${total['cost_usd']:.4f}",
             highlight=False,
         )
+        for provider, spoken in data["usage"]["speech"].items():
+            stderr.print(
+                f"voice ({provider}): {spoken['syntheses']} spoken, {spoken['reused']} re-used, "
+                f"{spoken['characters']} characters, {spoken['audio_seconds']:.1f} s of audio, "
+                f"est. ${spoken['cost_usd']:.4f}",
+                highlight=False,
+            )
     Console().print(f"video: {data['video']}", highlight=False, soft_wrap=True)
 
 
@@ -212,17 +232,30 @@ def _model_config(
     return loaded.model_copy(update={"budget": loaded.budget.model_copy(update=caps)})
 
 
+def _narration(voice: str | None, models: ModelConfig) -> NarrationSettings | None:
+    """The voice the flag names, at the configured speed; None leaves the default."""
+    if voice is None:
+        return None
+    return NarrationSettings(voice=voice, speed=models.narration.speed)
+
+
 def _run(
     request: JobRequest,
     data_dir: Path | None,
     database_url: str | None,
     as_json: bool,
     models: ModelConfig,
+    narration: NarrationSettings | None = None,
 ) -> None:
     """Submit a job and run it here, checkpointed: `manimgraph resume` continues it."""
 
     async def submit_and_run(room: JobRoom) -> JobRecord:
-        spec = JobSpec(request=request, models=models.roles, limits=Limits(budget=models.budget))
+        spec = JobSpec(
+            request=request,
+            models=models.roles,
+            limits=Limits(budget=models.budget),
+            narration=narration,
+        )
         job = await room.submit(spec)
         if models.notice:
             stderr.print(models.notice, style="dim", highlight=False)
@@ -281,6 +314,8 @@ def generate(
     max_calls: MaxCalls = None,
     max_tokens: MaxTokens = None,
     max_cost: MaxCost = None,
+    voice: VoiceFlag = None,
+    burn_subtitles: BurnSubtitles = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     as_json: AsJson = False,
@@ -293,13 +328,14 @@ def generate(
             quality=quality,
             style=style,
             fallback=not no_fallback,
+            burn_subtitles=burn_subtitles,
         )
         models = _model_config(
             config,
             {"default": model, "planner": planner, "coder": coder, "fixer": fixer},
             {"max_calls": max_calls, "max_tokens": max_tokens, "max_cost_usd": max_cost},
         )
-        _run(request, data_dir, database_url, as_json, models)
+        _run(request, data_dir, database_url, as_json, models, _narration(voice, models))
 
 
 @app.command()
@@ -314,6 +350,8 @@ def edit(
     max_calls: MaxCalls = None,
     max_tokens: MaxTokens = None,
     max_cost: MaxCost = None,
+    voice: VoiceFlag = None,
+    burn_subtitles: BurnSubtitles = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     as_json: AsJson = False,
@@ -321,14 +359,17 @@ def edit(
     """Turn one scene into a new version and re-assemble the video."""
     with _errors():
         request = EditRequest(
-            project_id=project_id, scene_number=scene_number, edit_prompt=edit_prompt
+            project_id=project_id,
+            scene_number=scene_number,
+            edit_prompt=edit_prompt,
+            burn_subtitles=burn_subtitles,
         )
         models = _model_config(
             config,
             {"default": model, "coder": coder, "fixer": fixer},
             {"max_calls": max_calls, "max_tokens": max_tokens, "max_cost_usd": max_cost},
         )
-        _run(request, data_dir, database_url, as_json, models)
+        _run(request, data_dir, database_url, as_json, models, _narration(voice, models))
 
 
 @app.command()

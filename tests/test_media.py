@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tools.media import MediaError, concat, probe, subtitles, thumbnail
+from tools.media import (
+    MediaError,
+    add_voice_over,
+    concat,
+    hold_last_frame,
+    probe,
+    thumbnail,
+)
+from tools.speech import SAMPLE_RATE, wav_bytes
+from tools.subtitles import scene_cues, srt, webvtt
 
 
 def make_video(path: Path, size: str, seconds: float, *, tone: bool = False) -> Path:
@@ -159,15 +169,19 @@ def parse_srt(text: str) -> list[tuple[int, int, int, str]]:
     return cues
 
 
-def test_subtitles_split_narration_into_timed_cues(tmp_path: Path) -> None:
+def test_silent_scenes_share_their_clip_among_their_segments_by_length() -> None:
     long = (
         "Bayes' rule tells us how to update a belief when evidence arrives. "
         "We weigh the prior by the likelihood of the evidence, then normalise so the "
         "posterior sums to one across every hypothesis we are still considering. Simple."
     )
-    entries = [(6.5, long), (3.0, ""), (3700.25, "One short line.")]
-    out = subtitles(entries, tmp_path / "video.srt")
-    cues = parse_srt(out.read_text(encoding="utf-8"))
+    scenes = [(6.5, [long]), (3.0, []), (3700.25, ["One short line."])]
+    timed, start = [], 0.0
+    for duration, segments in scenes:
+        timed += scene_cues(start, duration, segments, None)
+        start += duration
+    text = srt(timed)
+    cues = parse_srt(text)
 
     assert [cue[0] for cue in cues] == list(range(1, len(cues) + 1))
     assert len(cues) >= 4
@@ -180,4 +194,40 @@ def test_subtitles_split_narration_into_timed_cues(tmp_path: Path) -> None:
     assert first_scene[0][1] == 0 and first_scene[-1][2] == 6500
     assert " ".join(cue[3].replace("\n", " ") for cue in first_scene) == long
     assert cues[-1][1:] == (9500, 3709750, "One short line.")
-    assert "00:00:09,500 --> 01:01:49,750" in out.read_text(encoding="utf-8")
+    assert "00:00:09,500 --> 01:01:49,750" in text
+    assert webvtt(timed).startswith("WEBVTT\n\n1\n00:00:00.000 --> ")
+    assert "00:00:09.500 --> 01:01:49.750" in webvtt(timed)
+
+
+def test_voice_over_is_one_aac_track_fitted_to_each_clip(
+    videos: dict[str, Path], tmp_path: Path
+) -> None:
+    tone = bytes(range(256)) * (SAMPLE_RATE * 2 // 256)  # a second of noise
+    long_voice = tmp_path / "long.wav"
+    long_voice.write_bytes(wav_bytes(tone * 3))  # 3 s under a 1 s clip: cut at the join
+    short_voice = tmp_path / "short.wav"
+    short_voice.write_bytes(wav_bytes(tone[: SAMPLE_RATE]))  # 0.5 s: padded with silence
+    clips = [videos["small_1s"], videos["small_1s"], videos["small_1s"]]
+    joined = concat(clips, tmp_path / "joined.mp4")
+    length = probe(videos["small_1s"]).duration or 0.0
+    tracks = [(length, long_voice), (length, None), (length, short_voice)]
+    out = add_voice_over(joined, tracks, tmp_path / "narrated.mp4")
+    streams = json_streams(out)
+    assert [s["codec_name"] for s in streams] == ["h264", "aac"]
+    video_s, audio_s = (float(s["duration"]) for s in streams)
+    assert abs(video_s - audio_s) < 0.05 and abs(video_s - 3 * length) < 0.05
+
+
+def test_a_clip_holds_its_last_frame_to_the_asked_length(
+    videos: dict[str, Path], tmp_path: Path
+) -> None:
+    held = hold_last_frame(videos["small_1s"], 2.5, tmp_path / "held.mp4")
+    info = probe(held)
+    assert info.duration is not None and abs(info.duration - 2.5) < 0.1
+    assert (info.width, info.height, info.audio_codec) == (640, 360, None)
+
+
+def json_streams(path: Path) -> list[dict]:
+    command = ["ffprobe", "-v", "error", "-show_entries", "stream=codec_name,duration"]
+    done = subprocess.run([*command, "-of", "json", str(path)], capture_output=True, check=True)
+    return json.loads(done.stdout)["streams"]

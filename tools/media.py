@@ -1,4 +1,5 @@
-"""Video plumbing on the ffmpeg/ffprobe binaries: probe, concat, thumbnail, subtitles.
+"""Video plumbing on the ffmpeg/ffprobe binaries: probe, concat, thumbnail, voice-over,
+subtitles burned in.
 
 Scenes rendered with the same settings are joined by stream copy (no quality loss,
 seconds instead of minutes); anything else is re-encoded to the first scene's format.
@@ -11,11 +12,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import shutil
 import subprocess
 import tempfile
-import textwrap
+import wave
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from fractions import Fraction
@@ -24,13 +24,20 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["MediaError", "MediaInfo", "concat", "probe", "subtitles", "thumbnail"]
+__all__ = [
+    "MediaError",
+    "MediaInfo",
+    "add_voice_over",
+    "burn_subtitles",
+    "concat",
+    "hold_last_frame",
+    "probe",
+    "thumbnail",
+]
 
 log = logging.getLogger(__name__)
 
 TIMEOUT_S = 900.0
-LINE_CHARS = 42
-"""Subtitle line width; a cue holds at most two lines (84 characters)."""
 _AUDIO_RATE = 48_000
 _COPY_KEYS = (
     "codec_type",
@@ -109,50 +116,71 @@ def thumbnail(video: Path, out_png: Path, at_s: float | None = None) -> Path:
     return out_png
 
 
-def subtitles(entries: Sequence[tuple[float, str]], out_srt: Path) -> Path:
-    """Write an SRT file from `(scene duration, narration)` pairs, in scene order.
+def hold_last_frame(video: Path, seconds: float, out: Path) -> Path:
+    """`video` lengthened to `seconds` by holding its last frame (re-encoded to H.264).
 
-    Each narration is cut into cues of at most two 42-character lines, preferring
-    sentence ends, and the cues share the scene's time in proportion to their length.
+    For a clip shorter than its voice-over: no word is cut, and the rest of the video is
+    untouched.
     """
-    blocks: list[str] = []
-    start = 0.0
-    for duration, narration in entries:
-        if duration < 0:
-            raise ValueError(f"negative scene duration: {duration}")
-        cues = _cue_texts(narration)
-        total = sum(len(cue) for cue in cues)
-        done = 0
-        for cue in cues:
-            begin_ms = round((start + duration * done / total) * 1000)
-            done += len(cue)
-            end_ms = round((start + duration * done / total) * 1000)
-            blocks.append(
-                f"{len(blocks) + 1}\n{_timestamp(begin_ms)} --> {_timestamp(end_ms)}\n{cue}\n"
-            )
-        start += duration
-    with _replacing(out_srt) as temp:
-        temp.write_text("\n".join(blocks), encoding="utf-8")
-    return out_srt
+    info = probe(video)
+    extra = max(seconds - (info.duration or 0.0), 0.0)
+    with _replacing(out) as temp:
+        args = ["-i", str(video), "-vf", f"tpad=stop_mode=clone:stop_duration={extra:.3f}"]
+        args += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p"]
+        _run("ffmpeg", [*args, "-an", "-movflags", "+faststart", str(temp)])
+    return out
 
 
-def _cue_texts(narration: str) -> list[str]:
-    """Cues of at most two lines; a sentence's tail shares a cue with the next if it fits."""
-    pieces: list[str] = []
-    for sentence in re.split(r"(?<=[.!?])\s+", " ".join(narration.split())):
-        lines = textwrap.wrap(sentence, LINE_CHARS)
-        parts = [" ".join(lines[i : i + 2]) for i in range(0, len(lines), 2)]
-        if pieces and parts and len(textwrap.wrap(f"{pieces[-1]} {parts[0]}", LINE_CHARS)) <= 2:
-            pieces[-1] = f"{pieces[-1]} {parts.pop(0)}"
-        pieces.extend(parts)
-    return ["\n".join(textwrap.wrap(piece, LINE_CHARS)) for piece in pieces]
+def add_voice_over(video: Path, tracks: Sequence[tuple[float, Path | None]], out: Path) -> Path:
+    """`video` with one AAC track laid from per-scene WAVs, in step with the pictures.
+
+    `tracks` are the scenes in order: each scene's clip duration and its voice-over (16-bit
+    mono WAV, all at one rate) or None for a silent scene. Each scene's audio is padded or
+    cut to its clip's exact length before the next starts, so the sound never drifts from
+    the pictures across the joins, and the track ends with the video. The pictures are
+    copied, not re-encoded.
+    """
+    rate = next(_wav_rate(path) for _, path in tracks if path is not None)
+    pcm = bytearray()
+    for duration, path in tracks:
+        samples = round(duration * rate)
+        audio = _wav_pcm(path, rate) if path is not None else b""
+        pcm += audio[: 2 * samples].ljust(2 * samples, b"\x00")
+    with tempfile.TemporaryDirectory(prefix="voice-over-") as workdir:
+        track = Path(workdir) / "track.wav"
+        with wave.open(str(track), "wb") as sink:
+            sink.setnchannels(1)
+            sink.setsampwidth(2)
+            sink.setframerate(rate)
+            sink.writeframes(bytes(pcm))
+        with _replacing(out) as temp:
+            args = ["-i", str(video), "-i", str(track), "-map", "0:v:0", "-map", "1:a:0"]
+            args += ["-c:v", "copy", "-c:a", "aac", "-b:a", "128k", "-ar", str(_AUDIO_RATE)]
+            _run("ffmpeg", [*args, "-movflags", "+faststart", str(temp)])
+    return out
 
 
-def _timestamp(ms: int) -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d},{millis:03d}"
+def burn_subtitles(video: Path, srt: Path, out: Path) -> Path:
+    """`video` with the SRT's cues drawn into the pictures (re-encoded; the sound is copied)."""
+    with _replacing(out) as temp:
+        args = ["-i", str(video.resolve()), "-vf", f"subtitles={srt.name}", "-c:a", "copy"]
+        args += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p"]
+        _run("ffmpeg", [*args, "-movflags", "+faststart", str(temp.resolve())], cwd=srt.parent)
+    return out
+
+
+def _wav_rate(path: Path) -> int:
+    with wave.open(str(path), "rb") as source:
+        return source.getframerate()
+
+
+def _wav_pcm(path: Path, rate: int) -> bytes:
+    """The 16-bit mono PCM of a WAV at `rate` (anything else is refused)."""
+    with wave.open(str(path), "rb") as source:
+        shape = (source.getnchannels(), source.getsampwidth(), source.getframerate())
+        if shape != (1, 2, rate):
+            raise MediaError(f"{path}: expected 16-bit mono WAV at {rate} Hz, got {shape}")
+        return source.readframes(source.getnframes())
 
 
 def _concat_copy(videos: Sequence[Path], out: Path) -> None:
@@ -258,7 +286,7 @@ def _replacing(out: Path) -> Iterator[Path]:
         temp.unlink(missing_ok=True)
 
 
-def _run(tool: str, args: list[str]) -> str:
+def _run(tool: str, args: list[str], cwd: Path | None = None) -> str:
     """Run ffmpeg or ffprobe quietly; failures become a MediaError with the last stderr line."""
     executable = shutil.which(tool)
     if executable is None:
@@ -267,7 +295,7 @@ def _run(tool: str, args: list[str]) -> str:
     command += ["-nostdin", "-y", *args] if tool == "ffmpeg" else args
     try:
         done = subprocess.run(
-            command, capture_output=True, text=True, errors="replace", timeout=TIMEOUT_S
+            command, capture_output=True, text=True, errors="replace", timeout=TIMEOUT_S, cwd=cwd
         )
     except subprocess.TimeoutExpired as exc:
         raise MediaError(f"{tool} timed out after {TIMEOUT_S:.0f} s") from exc

@@ -8,7 +8,7 @@ from agents.config import ModelConfig
 from agents.models import ModelFactory
 from agents.usage import Budget, UsageMeter
 from graphs.context import VideoContext
-from graphs.requests import JobSpec
+from graphs.requests import GenerateRequest, JobSpec
 from tools.store import Store
 
 __all__ = ["build_context"]
@@ -27,12 +27,22 @@ def build_context(
 
     The spec's models and budget caps win over the configured ones, so a resume on any
     process runs with what the request asked for. `factory` replaces the model factory
-    built from them (the eval harness wraps models to meter them or inject faults).
+    built from them (the eval harness wraps models to meter them or inject faults). A
+    generate job without a voice of its own takes the configured one (the offline voice
+    where it is installed); an edit without one keeps each scene's voice.
     """
     caps = {**config.budget.model_dump(exclude_none=True)}
     caps.update(spec.limits.budget.model_dump(exclude_none=True))
     limits = spec.limits.model_copy(update={"budget": Budget(**caps)})
     models = factory or ModelFactory({**config.roles, **spec.models}, default=config.default)
+    narration = spec.narration
+    if narration is None and isinstance(spec.request, GenerateRequest):
+        narration = config.narration
     return VideoContext(
-        models=models, store=store, limits=limits, render_slots=render_slots, usage=usage
+        models=models,
+        store=store,
+        limits=limits,
+        render_slots=render_slots,
+        usage=usage,
+        narration=narration,
     )

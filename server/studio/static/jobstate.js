@@ -144,6 +144,7 @@ const STATE_LABELS = {
   queued: "Waiting",
   planning: "Planning",
   loading: "Loading",
+  narrating: "Narrating",
   coding: "Writing code",
   checking: "Checking code",
   rendering: "Rendering",
