@@ -20,6 +20,9 @@ from graphs.events import ProgressEvent
 from graphs.jobs import (
     ACTIVE_STATUSES,
     CANCELLED_ON_REQUEST,
+    COMPLETED,
+    FAILED,
+    QUEUED,
     JobBusy,
     JobOutcome,
     JobProgress,
@@ -123,7 +126,7 @@ class JobManager:
         """
         async with self._lock:
             job = await self.room.resume(job_id)
-            if job.status != "queued":
+            if job.status != QUEUED:
                 raise NotResumable(f"job {job_id} is {job.status}, not failed or cancelled")
             await self._dispatch(job.id, again=True)
             return job
@@ -206,7 +209,7 @@ class JobManager:
             finally:
                 self._running.discard(job_id)
         final = await self.room.store.get_job(job_id)
-        if final is not None and final.status in ("completed", "failed"):
+        if final is not None and final.status in (COMPLETED, FAILED):
             self.metrics.job_finished(final.kind, final.status, time.monotonic() - started)
             self._finish(final)
         return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from graphs.jobs import JobOutcome
+from graphs.jobs import COMPLETED, RUNNING, JobOutcome
 from server.schemas import (
     JobFinished,
     JobPublic,
@@ -39,7 +39,7 @@ def job_public(job: JobRecord) -> JobPublic:
     """A job's status with its folded progress, as stored by whichever process runs it."""
     progress = job.progress_state
     eta = None
-    if job.status == "running" and 0 < job.progress < 1:
+    if job.status == RUNNING and 0 < job.progress < 1:
         elapsed = (datetime.now(UTC) - job.created_at).total_seconds()
         eta = datetime.now(UTC) + timedelta(seconds=elapsed * (1 - job.progress) / job.progress)
     return JobPublic(
@@ -73,7 +73,7 @@ def job_result(job: JobRecord, project: ProjectRecord | None) -> JobResult | Non
     """The completed job's video and scenes as URLs; None if it did not complete or its
     project (or that version) is gone."""
     summary = JobOutcome.of(job).summary
-    if job.status != "completed" or summary is None or project is None:
+    if job.status != COMPLETED or summary is None or project is None:
         return None
     stored_versions = [project.scene_version(s.number, s.version) for s in summary.scenes]
     scenes = []

@@ -27,7 +27,12 @@ from graphs.jobs.room import (
 from graphs.jobs.summary import JobOutcome, JobSummary, SceneSummary, project_summary
 from tools.store import (
     ACTIVE_STATUSES,
+    CANCELLED,
+    COMPLETED,
+    FAILED,
+    QUEUED,
     RESUMABLE_STATUSES,
+    RUNNING,
     TERMINAL_STATUSES,
     TRANSITIONS,
     JobProgress,
@@ -39,8 +44,13 @@ from tools.store import (
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "CANCELLED",
     "CANCELLED_ON_REQUEST",
+    "COMPLETED",
+    "FAILED",
+    "QUEUED",
     "RESUMABLE_STATUSES",
+    "RUNNING",
     "TERMINAL_STATUSES",
     "TRANSITIONS",
     "EventHandler",

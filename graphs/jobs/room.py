@@ -38,7 +38,12 @@ from graphs.requests import EditRequest, JobRequest, JobSpec
 from graphs.video import build_video_graph
 from tools.store import (
     ACTIVE_STATUSES,
+    CANCELLED,
+    COMPLETED,
+    FAILED,
+    QUEUED,
     RESUMABLE_STATUSES,
+    RUNNING,
     JobProgress,
     JobRecord,
     ProjectFields,
@@ -240,7 +245,7 @@ class JobRoom:
             NotResumable: the job is not failed or cancelled.
         """
         job = await self.store.transition_job(
-            job_id, RESUMABLE_STATUSES, status="queued", error=None, stage="resuming"
+            job_id, RESUMABLE_STATUSES, status=QUEUED, error=None, stage="resuming"
         )
         if job is None:
             current = await self.store.get_job(job_id)
@@ -257,7 +262,7 @@ class JobRoom:
         Returns the cancelled job, or None if it was not queued or running.
         """
         return await self.store.transition_job(
-            job_id, ACTIVE_STATUSES, status="cancelled", error=CANCELLED_ON_REQUEST
+            job_id, ACTIVE_STATUSES, status=CANCELLED, error=CANCELLED_ON_REQUEST
         )
 
     async def orphans(self) -> list[JobRecord]:
@@ -266,7 +271,7 @@ class JobRoom:
         return [
             job
             for job in await self.store.claimable_jobs()
-            if job.status == "running" or job.updated_at < stale
+            if job.status == RUNNING or job.updated_at < stale
         ]
 
     async def has_checkpoint(self, job_id: str) -> bool:
@@ -338,9 +343,9 @@ class JobRoom:
         await self.store.save_progress(job.id, self.runner_id, _finished(progress))
         await self.store.transition_job(
             job.id,
-            ("running",),
+            (RUNNING,),
             runner=self.runner_id,
-            status="completed",
+            status=COMPLETED,
             result=JobOutcome(usage=usage, summary=summary).model_dump(mode="json"),
         )
         return summary.model_copy(update={"usage": usage})
@@ -358,7 +363,7 @@ class JobRoom:
                 continue
             if not renewed:
                 current = await self.store.get_job(job_id)
-                cancelled = current is not None and current.status == "cancelled"
+                cancelled = current is not None and current.status == CANCELLED
                 lost.append(
                     CANCELLED_ON_REQUEST if cancelled else "another runner took the job over"
                 )
@@ -376,7 +381,7 @@ class JobRoom:
             raise JobCancelled(f"job {job.id}: {lost[0]}")
         await asyncio.shield(
             self.store.transition_job(
-                job.id, ("running",), runner=self.runner_id, status="queued", message="interrupted"
+                job.id, (RUNNING,), runner=self.runner_id, status=QUEUED, message="interrupted"
             )
         )
 
@@ -385,9 +390,9 @@ class JobRoom:
         message = str(exc) if clear else f"{type(exc).__name__}: {exc}"
         await self.store.transition_job(
             job.id,
-            ("running",),
+            (RUNNING,),
             runner=self.runner_id,
-            status="failed",
+            status=FAILED,
             error=message or type(exc).__name__,
             result=JobOutcome(usage=meter.report()).model_dump(mode="json"),
         )

@@ -9,7 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from graphs.jobs import ACTIVE_STATUSES, TERMINAL_STATUSES, JobRecord, JobStatus, NotResumable
+from graphs.jobs import (
+    ACTIVE_STATUSES,
+    COMPLETED,
+    TERMINAL_STATUSES,
+    JobRecord,
+    JobStatus,
+    NotResumable,
+)
 from server.deps import Caller, CallerDep, ManagerDep, StoreDep
 from server.errors import ApiError, error_responses
 from server.files import MEDIA, RangeHeader, artifact_response, file_responses
@@ -80,7 +87,7 @@ async def get_job(owned: OwnedJobDep) -> JobPublic:
 )
 async def get_result(owned: OwnedJobDep, store: StoreDep) -> JobResult:
     """The finished job's video, scenes, versions and durations."""
-    if owned.status != "completed":
+    if owned.status != COMPLETED:
         raise ApiError(409, "not_finished", f"job {owned.id} is {owned.status}, not completed")
     result = job_result(owned, await store.get_project(owned.project_id))
     if result is None:
