@@ -64,7 +64,14 @@ METRICS: tuple[Metric, ...] = (
     Metric("wall_seconds", "wall time per video", "lower", "seconds", lambda r: r.time.wall),
     Metric("model_seconds", "model time per video", "lower", "seconds", lambda r: r.time.model),
     Metric("render_seconds", "render time per video", "lower", "seconds", lambda r: r.time.render),
-    Metric("cost_usd", "cost per video", "lower", "usd", lambda r: r.usage.total.cost_usd),
+    Metric("cost_usd", "cost per video", "lower", "usd", lambda r: r.usage.cost_usd),
+    Metric(
+        "speech_characters",
+        "characters spoken per video",
+        "lower",
+        "count",
+        lambda r: float(sum(spoken.characters for spoken in r.usage.speech.values())),
+    ),
     Metric(
         "tokens",
         "tokens per video",

@@ -72,6 +72,21 @@ class Metrics:
         self._cost = self._counter(
             "model_cost_usd", "Estimated model cost in USD, by agent role.", "role"
         )
+        self._speech_segments = self._counter(
+            "speech_segments",
+            "Narration segments, by voice provider and source (synthesised, reused).",
+            "provider",
+            "source",
+        )
+        self._speech_characters = self._counter(
+            "speech_characters", "Characters synthesised, by voice provider.", "provider"
+        )
+        self._speech_seconds = self._counter(
+            "speech_audio_seconds", "Seconds of audio synthesised, by voice provider.", "provider"
+        )
+        self._speech_cost = self._counter(
+            "speech_cost_usd", "Estimated speech cost in USD, by voice provider.", "provider"
+        )
         self._http = self._counter(
             "http_requests",
             "HTTP requests, by route template, method and status.",
@@ -134,13 +149,22 @@ class Metrics:
         self._workers.set(workers)
 
     def model_usage(self, usage: UsageReport) -> None:
-        """A finished job's model calls, tokens and cost, by agent role."""
+        """A finished job's model calls, tokens and cost, by agent role, and its speech, by
+        voice provider."""
         for role, totals in usage.by_agent.items():
             self._model_calls.labels(role=role).inc(totals.calls)
             self._tokens.labels(role=role, direction="input").inc(totals.input_tokens)
             self._tokens.labels(role=role, direction="output").inc(totals.output_tokens)
             self._tokens.labels(role=role, direction="cache_read").inc(totals.cache_read_tokens)
             self._cost.labels(role=role).inc(totals.cost_usd)
+        for provider, spoken in usage.speech.items():
+            self._speech_segments.labels(provider=provider, source="synthesised").inc(
+                spoken.syntheses
+            )
+            self._speech_segments.labels(provider=provider, source="reused").inc(spoken.reused)
+            self._speech_characters.labels(provider=provider).inc(spoken.characters)
+            self._speech_seconds.labels(provider=provider).inc(spoken.audio_seconds)
+            self._speech_cost.labels(provider=provider).inc(spoken.cost_usd)
 
     def http(self, route: str, method: str, status: int, seconds: float) -> None:
         """One HTTP request answered; ``route`` is the route template, not the raw path."""

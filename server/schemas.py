@@ -12,6 +12,7 @@ from agents.usage import Budget, UsageReport
 from graphs.requests import MAX_PROMPT_CHARS, MAX_SCENES, Style
 from server.webhooks import CallbackUrl
 from tools.render.models import Quality
+from tools.speech import VOICE_PATTERN, NarrationSettings
 from tools.store import JobStatus, ProjectStatus, StageTiming
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "JobResult",
     "JobsPublic",
     "ModelChoice",
+    "NarrationOptions",
     "Page",
     "Presets",
     "ProjectPublic",
@@ -141,6 +143,24 @@ class BudgetOptions(BaseModel):
         return Budget(**self.model_dump())
 
 
+class NarrationOptions(BaseModel):
+    """The voice-over: who speaks, and how fast."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    voice: str = Field(
+        default="offline",
+        pattern=VOICE_PATTERN,
+        description="offline (a Debian voice), none (silent), openai:<voice> or "
+        "elevenlabs:<voice_id>.",
+        examples=["offline", "none", "openai:alloy"],
+    )
+    speed: JsonFloat = Field(default=1.0, ge=0.5, le=2.0, description="1 is the voice's own pace.")
+
+    def settings(self) -> NarrationSettings:
+        return NarrationSettings(voice=self.voice, speed=self.speed)
+
+
 class GenerateBody(BaseModel):
     """POST /api/v1/generate."""
 
@@ -155,6 +175,10 @@ class GenerateBody(BaseModel):
     models: ModelSettings = Field(default_factory=ModelSettings)
     render: RenderOptions = Field(default_factory=RenderOptions)
     budget: BudgetOptions = Field(default_factory=BudgetOptions)
+    narration: NarrationOptions | None = Field(
+        default=None, description="Default: the server's configured voice (offline if installed)."
+    )
+    burn_subtitles: StrictBool = Field(default=False, description="Draw the subtitles in.")
 
 
 class EditSceneBody(BaseModel):
@@ -178,6 +202,10 @@ class EditSceneBody(BaseModel):
     models: ModelSettings = Field(default_factory=ModelSettings)
     render: RenderOptions = Field(default_factory=RenderOptions)
     budget: BudgetOptions = Field(default_factory=BudgetOptions)
+    narration: NarrationOptions | None = Field(
+        default=None, description="Default: the voice the scene was spoken in."
+    )
+    burn_subtitles: StrictBool = Field(default=False, description="Draw the subtitles in.")
 
     @model_validator(mode="after")
     def _names_a_scene(self) -> Self:
@@ -281,9 +309,10 @@ class JobResult(BaseModel):
     version: int
     video_url: str
     thumbnail_url: str
+    subtitles_url: str = Field(description="SubRip subtitles; `format=vtt` gives WebVTT.")
     duration: float
     scenes: list[SceneResult]
-    usage: UsageReport = Field(description="Model calls, tokens and estimated cost.")
+    usage: UsageReport = Field(description="Model calls, tokens, speech and estimated cost.")
 
 
 class JobFinished(BaseModel):
@@ -330,6 +359,7 @@ class ProjectVersionPublic(BaseModel):
     duration: float
     slots: dict[int, int] = Field(description="Scene number → scene version number.")
     download_url: str
+    subtitles_url: str = Field(description="SubRip subtitles; `format=vtt` gives WebVTT.")
 
 
 class ProjectPublic(BaseModel):

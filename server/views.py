@@ -104,10 +104,15 @@ def job_result(job: JobRecord, project: ProjectRecord | None) -> JobResult | Non
         version=summary.version,
         video_url=download,
         thumbnail_url=f"{API}/projects/{project.id}/thumbnail?version={summary.version}",
+        subtitles_url=_subtitles_url(project.id, summary.version),
         duration=summary.duration,
         scenes=scenes,
         usage=JobOutcome.of(job).usage,
     )
+
+
+def _subtitles_url(project_id: str, version: int) -> str:
+    return f"{API}/projects/{project_id}/subtitles?version={version}&format=srt"
 
 
 def finished_body(job: JobRecord, project: ProjectRecord | None) -> JobFinished:
@@ -159,6 +164,7 @@ def project_public(project: ProjectRecord) -> ProjectPublic:
             duration=pv.duration,
             slots={v.number: v.version for v in project.scene_versions(pv)},
             download_url=f"{API}/projects/{project.id}/download?version={pv.version}",
+            subtitles_url=_subtitles_url(project.id, pv.version),
         )
         for pv in project.versions
     ]

@@ -1,4 +1,5 @@
-"""Projects: list, detail with every version, downloads, per-version files, revert, delete.
+"""Projects: list, detail with every version, downloads, subtitles, per-version files,
+revert, delete.
 
 Files stream through the API from whichever artifact store holds them, one byte range
 at a time if asked (a video player seeks); with `presigned_downloads` and a store that
@@ -27,12 +28,14 @@ from tools.store import (
     SceneVersionRecord,
     Store,
 )
+from tools.subtitles import webvtt_from_srt
 
 __all__ = ["router"]
 
 router = APIRouter(prefix=f"{API}/projects", tags=["projects"])
 
 VersionQuery = Annotated[int | None, Query(ge=1, description="Default: the current version.")]
+SUBTITLES = {"srt": "application/x-subrip", "vtt": "text/vtt"}
 
 
 async def owned_project(store: Store, project_id: str, caller: Caller) -> ProjectRecord:
@@ -127,6 +130,43 @@ async def thumbnail(
     if chosen.thumbnail is None:
         raise ApiError(404, "not_found", "this version has no thumbnail")
     return await artifact_response(request, store, chosen.thumbnail, MEDIA["thumbnail"], byte_range)
+
+
+@router.get(
+    "/{project_id}/subtitles",
+    response_class=PlainTextResponse,
+    responses={
+        200: {
+            "content": {media: {} for media in SUBTITLES.values()},
+            "description": "The subtitles, timed from the spoken narration.",
+        },
+        **error_responses(401, 404, 409, 429),
+    },
+)
+async def subtitles(
+    project_id: str,
+    caller: CallerDep,
+    store: StoreDep,
+    version: VersionQuery = None,
+    format: Annotated[
+        Literal["srt", "vtt"], Query(description="srt (SubRip) or vtt (WebVTT).")
+    ] = "srt",
+) -> PlainTextResponse:
+    """The video's subtitles: one cue or more per narration segment, timed by the voice."""
+    project = await owned_project(store, project_id, caller)
+    chosen = _project_version(project, version)
+    if chosen.subtitles is None:
+        raise ApiError(404, "not_found", "this version has no subtitles")
+    try:
+        text = (await store.artifacts.read_bytes(chosen.subtitles)).decode("utf-8")
+    except FileNotFoundError as exc:
+        raise ApiError(404, "not_found", "the file is missing from the artifact store") from exc
+    name = f"{project.id}-v{chosen.version}.{format}"
+    return PlainTextResponse(
+        webvtt_from_srt(text) if format == "vtt" else text,
+        media_type=SUBTITLES[format],
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
 
 
 @router.get(

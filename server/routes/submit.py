@@ -96,12 +96,14 @@ async def generate(
         style=body.style,
         quality=body.quality,
         fallback=body.fallback,
+        burn_subtitles=body.burn_subtitles,
     )
     spec = JobSpec(
         request=request,
         models=models,
         limits=_limits(body.render, body.budget),
         callback_url=body.callback_url,
+        narration=body.narration.settings() if body.narration else None,
     )
     return await _submit(manager, spec, caller, idempotency_key)
 
@@ -132,11 +134,17 @@ async def edit_scene(
         models = body.models.specs()
     except ValueError as exc:
         raise ApiError(422, "invalid_model", str(exc)) from exc
-    request = EditRequest(project_id=project.id, scene_number=number, edit_prompt=body.edit_prompt)
+    request = EditRequest(
+        project_id=project.id,
+        scene_number=number,
+        edit_prompt=body.edit_prompt,
+        burn_subtitles=body.burn_subtitles,
+    )
     spec = JobSpec(
         request=request,
         models=models,
         limits=_limits(body.render, body.budget),
         callback_url=body.callback_url,
+        narration=body.narration.settings() if body.narration else None,
     )
     return await _submit(manager, spec, caller, idempotency_key)

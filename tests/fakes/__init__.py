@@ -26,6 +26,10 @@ them a responder that answers from the request's content instead. Every request 
 `time.monotonic()` clock, and `chat`, a provider-neutral `ChatRequest` with turns, images,
 tools, forced tool and JSON schema); `server.chats` lists the `ChatRequest`s alone.
 
+The speech fakes (`tests.fakes.speech`: `OpenAISpeechServer`, `ElevenLabsSpeechServer`,
+fixtures `openai_speech_server` and `elevenlabs_speech_server`) serve text to speech the
+same way, scripted with the same `Fault` and `Delay`.
+
 Requests the real API would refuse get its 400 (or 401 with `api_key=`, 404 with
 `models=`). A script that cannot answer (queue empty, no responder, responder raised)
 gets a non-retried 500, and leaving the server's `with` block (the fixture's teardown)
@@ -37,18 +41,22 @@ from tests.fakes.base import FakeLLMServer
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.requests import ChatRequest, RecordedRequest, Turn
 from tests.fakes.script import Delay, Fault, Item, Reply, Responder, ToolCall, Usage
+from tests.fakes.speech import ElevenLabsSpeechServer, OpenAISpeechServer, Synthesis
 
 __all__ = [
     "AnthropicServer",
     "ChatRequest",
     "Delay",
+    "ElevenLabsSpeechServer",
     "FakeLLMServer",
     "Fault",
     "Item",
     "OpenAIServer",
+    "OpenAISpeechServer",
     "RecordedRequest",
     "Reply",
     "Responder",
+    "Synthesis",
     "ToolCall",
     "Turn",
     "Usage",

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Protocol, Self
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.fakes.requests import ChatRequest, RecordedRequest
@@ -40,7 +40,9 @@ __all__ = [
     "Response",
     "ScriptError",
     "arguments_json",
+    "fresh_port_server",
     "pieces",
+    "write_response",
 ]
 
 
@@ -67,7 +69,8 @@ class ScriptError(Exception):
 
 @dataclass(frozen=True)
 class Response:
-    """What the handler writes: a JSON (dict) or text (str) body, or server-sent events."""
+    """What the handler writes: a JSON (dict), text (str) or binary (bytes) body, or
+    server-sent events."""
 
     status: int
     payload: Any = None
@@ -135,7 +138,7 @@ class FakeLLMServer(ABC):
         """Listen on a free loopback port (idempotent)."""
         if self._httpd is None:
             self._stopping.clear()
-            self._httpd = _fresh_port_server(self)
+            self._httpd = fresh_port_server(self)
             self._thread = threading.Thread(
                 target=self._httpd.serve_forever,
                 kwargs={"poll_interval": 0.05},
@@ -269,7 +272,7 @@ class FakeLLMServer(ABC):
             response = self._broken(str(exc))
         except Exception as exc:  # a bug in the fake itself: report it, keep serving
             response = self._broken(f"{type(exc).__name__}: {exc}")
-        _write(handler, response)
+        write_response(handler, response)
 
     def _receive(self, handler: _Handler) -> tuple[RecordedRequest, InvalidRequest | None]:
         received_at = time.monotonic()
@@ -370,7 +373,7 @@ class FakeLLMServer(ABC):
             self._errors.append(problem)
 
 
-def _write(handler: BaseHTTPRequestHandler, response: Response | None) -> None:
+def write_response(handler: BaseHTTPRequestHandler, response: Response | None) -> None:
     """Send a response; None hangs up without one (what a dead upstream looks like)."""
     if response is None:
         handler.close_connection = True
@@ -379,11 +382,14 @@ def _write(handler: BaseHTTPRequestHandler, response: Response | None) -> None:
     for name, value in response.headers.items():
         handler.send_header(name, value)
     if response.events is None:
-        if isinstance(response.payload, str):
+        if isinstance(response.payload, bytes):
+            body, kind = response.payload, "application/octet-stream"
+        elif isinstance(response.payload, str):
             body, kind = response.payload.encode(), "text/plain; charset=utf-8"
         else:
             body, kind = json.dumps(response.payload).encode(), "application/json"
-        handler.send_header("content-type", kind)
+        if "content-type" not in {name.lower() for name in response.headers}:
+            handler.send_header("content-type", kind)
         handler.send_header("content-length", str(len(body)))
         handler.end_headers()
         handler.wfile.write(body)
@@ -404,7 +410,7 @@ _used_ports: set[int] = set()
 _used_ports_lock = threading.Lock()
 
 
-def _fresh_port_server(fake: FakeLLMServer) -> _HTTPServer:
+def fresh_port_server(fake: Served) -> _HTTPServer:
     """A server on a port no earlier fake in this process had.
 
     LangChain caches its async HTTP clients by base URL: a later test on a reused port
@@ -436,13 +442,21 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet: tests read `requests`, not an access log."""
 
 
+class Served(Protocol):
+    """What the threaded server serves: a fake that answers a handler and keeps problems."""
+
+    def _serve(self, handler: Any) -> None: ...
+
+    def _record_error(self, problem: str) -> None: ...
+
+
 class _HTTPServer(ThreadingHTTPServer):
     """A threading server that can hang up its keep-alive connections when closed."""
 
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, fake: FakeLLMServer) -> None:
+    def __init__(self, fake: Served) -> None:
         self.fake = fake
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
