@@ -34,7 +34,8 @@ _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 def file_responses(*media_types: str) -> dict[int | str, dict[str, Any]]:
     """A file route's answers: the file (or the byte range asked for) in one of
     `media_types`, a redirect to a presigned URL, or a JSON error."""
-    content: dict[str, Any] = {media: {} for media in media_types}
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    content: dict[str, Any] = {media: binary for media in media_types}
     return {
         200: {"content": content, "description": "The file."},
         206: {"content": content, "description": "The byte range the Range header asked for."},

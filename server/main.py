@@ -14,6 +14,7 @@ from datetime import timedelta
 from importlib.metadata import version
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agents.config import load_model_config
@@ -58,6 +59,12 @@ class RequestMetrics:
             await send(message)
 
         await self.app(scope, receive, counted)
+
+
+def operation_id(route: APIRoute) -> str:
+    """A stable operationId from the route's tag and function name (`jobs-generate`), so
+    generated clients get short names that do not change when a path does."""
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -118,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=version("manimgraph"),
         description="Prompt → rendered Manim explainer video, then edit one scene at a time.",
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     install_error_handlers(app)
     for module in (submit, jobs, projects, system):
