@@ -189,8 +189,27 @@ def _provider_error(model: BaseChatModel, exc: Exception) -> ProviderError | Non
     if isinstance(exc, TimeoutError) or names & {"APITimeoutError", "TimeoutException"}:
         return ProviderError(f"{provider} did not answer in time, after retries")
     if "APIConnectionError" in names:
-        return ProviderError(f"cannot reach {provider}: {exc}")
+        return ProviderError(f"cannot reach {provider} at {_base_url(model, exc)}: {exc}")
     return None
+
+
+DEFAULT_BASE_URLS = {
+    "openai": "https://api.openai.com/v1",
+    "anthropic": "https://api.anthropic.com",
+}
+
+
+def _base_url(model: BaseChatModel, exc: Exception) -> str:
+    """The base URL the model was calling: the configured one, else the failed request's
+    origin, else the provider's default."""
+    for attribute in ("openai_api_base", "anthropic_api_url", "base_url"):
+        configured = getattr(model, attribute, None)
+        if isinstance(configured, str) and configured:
+            return configured
+    url = getattr(getattr(exc, "request", None), "url", None)
+    if url is not None:
+        return f"{url.scheme}://{url.netloc.decode()}"
+    return DEFAULT_BASE_URLS.get(_provider(model), "its default URL")
 
 
 def _api_message(exc: Exception) -> str:

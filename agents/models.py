@@ -56,7 +56,10 @@ class ModelSpec(BaseModel):
         """Parse `openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-6` or `offline`."""
         provider, _, model = text.strip().partition(":")
         if provider not in ("openai", "anthropic", "offline"):
-            raise ValueError(f"unknown model provider {provider!r} in {text!r}")
+            raise ValueError(
+                f"unknown model provider {provider!r} in {text!r}: "
+                "use provider:model, e.g. openai:gpt-4o-mini"
+            )
         if provider != "offline" and not model:
             raise ValueError(f"{text!r} names no model: write {provider}:<model>")
         return cls.model_validate({"provider": provider, "model": model, **options})

@@ -675,6 +675,10 @@ def serve(
             raise UserError(
                 f"refusing to bind {host} with no API keys: run `manimgraph keys create NAME` first"
             )
+        # uvicorn configures only its own loggers: show ours (the model notice, the open-API
+        # warning, job events) on stderr in the same plain form, and others' warnings.
+        logging.basicConfig(format="%(levelname)s: %(name)s: %(message)s")
+        logging.getLogger("manimgraph").setLevel(logging.INFO)
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 

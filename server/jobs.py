@@ -36,7 +36,7 @@ from server.queue import JobQueue
 from server.views import finished_body
 from server.webhooks import deliver
 
-__all__ = ["JobManager", "TooManyJobs"]
+__all__ = ["IdempotencyKeyReused", "JobManager", "TooManyJobs"]
 
 log = logging.getLogger("manimgraph.jobs")
 
@@ -48,6 +48,10 @@ TAKEOVER_TRIES = 3
 
 class TooManyJobs(Exception):
     """The key already has its cap of queued and running jobs."""
+
+
+class IdempotencyKeyReused(Exception):
+    """The idempotency key already made a job from a different request."""
 
 
 class JobManager:
@@ -83,6 +87,7 @@ class JobManager:
         """Queue a job (or return the one this idempotency key already made) and run it.
 
         Raises:
+            IdempotencyKeyReused: the key made a job from a different request.
             TooManyJobs: the key has its cap of active jobs.
             NotFound, ProjectBusy: from the job room.
         """
@@ -91,6 +96,11 @@ class JobManager:
             if idempotency_key is not None:
                 existing = await store.find_job_by_idempotency(owner, idempotency_key)
                 if existing is not None:
+                    if existing.request != spec.model_dump(mode="json"):
+                        raise IdempotencyKeyReused(
+                            f"Idempotency-Key {idempotency_key!r} was used for job {existing.id} "
+                            "with a different request; use a new key for a new request"
+                        )
                     return existing
             active = 0
             for status in ACTIVE_STATUSES:

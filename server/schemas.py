@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from agents.models import ModelSpec, Role
 from agents.usage import Budget, UsageReport
@@ -81,6 +90,14 @@ class ModelChoice(BaseModel):
     )
     temperature: JsonFloat = Field(default=0.2, ge=0, le=2)
     max_tokens: JsonInt = Field(default=4096, ge=1, le=200_000)
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _names_a_provider(cls, value: object) -> object:
+        """Say what to write instead of quoting the pattern (e.g. for a bare `gpt-4o-mini`)."""
+        if isinstance(value, str) and not re.fullmatch(_MODEL_PATTERN, value):
+            raise ValueError(f"use provider:model, e.g. openai:gpt-4o-mini (got {value[:40]!r})")
+        return value
 
     def spec(self) -> ModelSpec:
         """The factory's spec; raises ValueError for an unknown provider."""

@@ -125,6 +125,46 @@ def test_revert_makes_an_old_version_current_and_keeps_history(served: Any) -> N
     assert after["versions"][-1]["version"] == before["versions"][-1]["version"] + 1
 
 
+def test_revert_while_an_edit_changes_the_project_is_409_project_busy(served: Any) -> None:
+    client, _, accepted = served
+    project_id = accepted["project_id"]
+    edit = client.post(
+        "/api/v1/edit-scene",
+        json={"project_id": project_id, "scene_number": 1, "edit_prompt": "make it red"},
+    )
+    assert edit.status_code == 202, edit.text
+
+    busy = client.post(f"/api/v1/projects/{project_id}/scenes/2/revert", json={"version": 1})
+
+    assert busy.status_code == 409, busy.text
+    assert busy.json()["error_code"] == "project_busy"
+    assert wait_for(client, edit.json()["job_id"])["status"] == "completed"
+
+
+def test_an_unknown_project_is_named_as_such(served: Any) -> None:
+    client, _, _ = served
+    edit = client.post(
+        "/api/v1/edit-scene",
+        json={"project_id": "nope", "scene_number": 1, "edit_prompt": "red"},
+    )
+    revert = client.post("/api/v1/projects/nope/scenes/1/revert", json={"version": 1})
+
+    for response in (edit, revert):
+        assert response.status_code == 404, response.text
+        assert response.json()["detail"] == "no project nope"
+
+
+def test_a_bare_model_name_says_to_name_the_provider(served: Any) -> None:
+    client, _, _ = served
+    response = client.post(
+        "/api/v1/generate",
+        json={"prompt": "ok", "models": {"scene": {"model": "gpt-4o-mini"}}},
+    )
+    assert response.status_code == 422
+    assert "use provider:model, e.g. openai:gpt-4o-mini" in response.json()["detail"]
+    assert "pattern" not in response.json()["detail"]
+
+
 @pytest.mark.parametrize(
     ("method", "url", "body", "status"),
     [
@@ -245,6 +285,14 @@ def test_idempotency_key_returns_the_same_job(tmp_path: Path, database_url: str)
             headers=headers,
         )
         assert first.json()["job_id"] == again.json()["job_id"]
+        other = client.post(
+            "/api/v1/generate",
+            json={"prompt": "Explain squares", "scene_count": 1},
+            headers=headers,
+        )
+        assert other.status_code == 422
+        assert other.json()["error_code"] == "idempotency_key_reused"
+        assert "different request" in other.json()["detail"]
         assert client.get("/api/v1/jobs").json()["count"] == 1
         wait_for(client, first.json()["job_id"])
 

@@ -12,6 +12,8 @@ and once with the ids of stored records. Nothing is excluded:
 * DELETE /projects/{id} gets the id of a spare project (a generate cancelled before any
   render), so deleting it leaves the finished project to the other operations.
 * The SSE stream is tested too: the real jobs have ended, so their streams end.
+* Each drawn Idempotency-Key is made unique: a key reused with another body is a 422 by
+  design (tested in test_api.py), which schemathesis would read as valid data rejected.
 
 The schema is read from `app.openapi()` at import (building the app opens nothing); the
 fixture's app, whose lifespan schemathesis runs, is the one that answers.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from uuid import uuid4
 
 import pytest
 import schemathesis
@@ -127,6 +130,8 @@ def _cancel(case: Case, job_id: str, app: FastAPI) -> None:
 def _check(case: Case, app: FastAPI) -> None:
     """Call, stop any job the call started (even if the answer is wrong), then validate."""
     _keep_webhooks_local(case)
+    if case.headers and "Idempotency-Key" in case.headers:
+        case.headers["Idempotency-Key"] = uuid4().hex
     response = case.call(app=app)
     if case.operation.path in SUBMITS and response.status_code == 202:
         _cancel(case, response.json()["job_id"], app)

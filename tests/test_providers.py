@@ -18,6 +18,7 @@ from agents.usage import UsageMeter
 from prompts import load_prompt
 from tests.fakes import AnthropicServer, Delay, Fault, OpenAIServer, Reply, Usage
 from tests.offline_responder import offline_reply
+from tests.servers import free_port
 
 SCENE = ScenePlan(
     number=1,
@@ -142,6 +143,15 @@ async def test_a_rejected_key_fails_at_once() -> None:
         with pytest.raises(ProviderError, match="the API key was rejected by openai"):
             await ask_code(openai_model(server, max_retries=3), coder_messages())
         assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+async def test_a_connection_error_names_the_base_url(provider: str) -> None:
+    base_url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    spec = ModelSpec.parse(f"{provider}:some-model", base_url=base_url, max_retries=0)
+
+    with pytest.raises(ProviderError, match=f"cannot reach {provider} at {base_url}"):
+        await ask_code(build_model(spec), coder_messages())
 
 
 async def test_an_unknown_model_is_named() -> None:

@@ -12,7 +12,7 @@ from graphs.limits import Limits
 from graphs.requests import EditRequest, GenerateRequest, JobSpec
 from server.deps import Caller, CallerDep, ManagerDep, StoreDep
 from server.errors import ApiError, error_responses
-from server.jobs import JobManager, TooManyJobs
+from server.jobs import IdempotencyKeyReused, JobManager, TooManyJobs
 from server.schemas import (
     Accepted,
     BudgetOptions,
@@ -64,6 +64,8 @@ async def _submit(
 ) -> Accepted:
     try:
         job = await manager.submit(spec, owner=caller.owner, idempotency_key=idempotency_key)
+    except IdempotencyKeyReused as exc:
+        raise ApiError(422, "idempotency_key_reused", str(exc)) from exc
     except TooManyJobs as exc:
         raise ApiError(429, "too_many_jobs", str(exc)) from exc
     except ProjectBusy as exc:
