@@ -376,6 +376,7 @@ async def host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator
     # Renders start from this process; the server keeps the variable `cli_env` does not
     # strip, so its /proc environ holds the canary too.
     monkeypatch.setenv("OPENAI_API_KEY", env_canary)
+    monkeypatch.setenv("ELEVENLABS_API_KEY", env_canary)
     monkeypatch.setenv("HOSTILE_CANARY_TOKEN", env_canary)
     data_dir = tmp_path / "data"
     data_dir.mkdir()
