@@ -71,7 +71,7 @@ def test_bad_configuration_is_a_value_error(rate: str, storage_uri: str, message
         RateLimiter(rate, storage_uri)
 
 
-def test_redis_storage_shares_one_budget_between_limiters(redis_uri: str) -> None:
+async def test_redis_storage_shares_one_budget_between_limiters(redis_uri: str) -> None:
     first, second = RateLimiter("3/minute", redis_uri), RateLimiter("3/minute", redis_uri)
 
     outcomes = [
