@@ -5,19 +5,27 @@ text over text, text too small to read. These show up in the boxes of what is on
 after each `play()` (end states are final then), so the check rides along the fast
 validation pass. It runs inside the render harness only: it imports Manim.
 
+Each issue also says where its mobjects came from (the line of the scene file that
+created them, `record_creation_lines`) and where they were, so the model-free layout
+repair (`tools.repair.layout`) can rewrite those lines.
+
 Example:
-    tracker = track_layout(scene)
-    scene.render()
+    with record_creation_lines(scene_file):
+        tracker = track_layout(scene, scene_file)
+        scene.render()
     report = tracker.report()
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,9 +50,9 @@ from manim import (
 from manim.mobject.types.image_mobject import AbstractImageMobject
 from manim.mobject.types.point_cloud_mobject import PMobject
 
-from tools.layout_models import IssueKind, LayoutIssue, LayoutReport
+from tools.layout_models import IssueKind, LayoutIssue, LayoutReport, Placement
 
-__all__ = ["LayoutTracker", "track_layout"]
+__all__ = ["LayoutTracker", "record_creation_lines", "track_layout"]
 
 EDGE_TOLERANCE = 0.05
 SEVERE_OUTSIDE_SHARE = 0.02
@@ -61,6 +69,8 @@ CONTAINER_TYPES = (Mobject, VMobject, Group, VGroup, VDict)
 
 Box = tuple[float, float, float, float]
 """xmin, ymin, xmax, ymax in the units of the default frame, centred on the view."""
+CREATED_AT = "_manimgraph_line"
+"""The attribute `record_creation_lines` sets on each mobject: its line in the scene file."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,9 @@ class _Finding:
     key: tuple[Any, ...]
     subjects: tuple[Mobject, ...]
     """Held so that the ids in `key` cannot be reused by new mobjects while remembered."""
+    boxes: tuple[Box, ...]
+    sizes: tuple[float | None, ...]
+    """Effective font size of each subject (None for shapes)."""
     kind: IssueKind
     labels: list[str]
     severe: bool
@@ -124,14 +137,20 @@ class LayoutTracker:
         self._scene = scene
         self._animations = 0
         self._ends: list[float] = []
+        self._lines: list[int | None] = []
         self._seen: dict[tuple[Any, ...], _Seen] = {}
+        self._appeared: dict[int, tuple[Mobject, int]] = {}
 
-    def observe(self) -> None:
-        """Inspect the scene as it stands after the animation just played."""
+    def observe(self, line: int | None = None) -> None:
+        """Inspect the scene as it stands after the animation just played (called at `line`)."""
         index = self._animations
         self._animations += 1
         self._ends.append(round(float(self._scene.time), 3))
-        for finding in _inspect(self._scene):
+        self._lines.append(line)
+        units, findings = _inspect(self._scene)
+        for unit in units:
+            self._appeared.setdefault(id(unit.mobject), (unit.mobject, index))
+        for finding in findings:
             seen = self._seen.get(finding.key)
             if seen is None:
                 self._seen[finding.key] = _Seen(finding, index, index)
@@ -151,27 +170,76 @@ class LayoutTracker:
                 last_animation=seen.last,
                 persists=seen.last == final,
                 detail=seen.finding.detail,
+                places=self._places(seen),
             )
             for seen in sorted(self._seen.values(), key=lambda s: (s.first, s.finding.kind))
         ]
-        return LayoutReport(animations=self._animations, issues=issues, ends=self._ends)
+        return LayoutReport(
+            animations=self._animations, issues=issues, ends=self._ends, play_lines=self._lines
+        )
+
+    def _places(self, seen: _Seen) -> list[Placement]:
+        finding = seen.finding
+        return [
+            Placement(
+                line=getattr(mobject, CREATED_AT, None),
+                box=tuple(round(v, 3) for v in box),  # type: ignore[arg-type]
+                appeared=self._appeared.get(id(mobject), (mobject, seen.first))[1],
+                font_size=None if size is None else round(size, 1),
+            )
+            for mobject, box, size in zip(
+                finding.subjects, finding.boxes, finding.sizes, strict=True
+            )
+        ]
 
 
-def track_layout(scene: Scene) -> LayoutTracker:
-    """Wrap this scene's `play` (which `wait` calls too) so each call is inspected after it."""
+def track_layout(scene: Scene, scene_file: Path | None = None) -> LayoutTracker:
+    """Wrap this scene's `play` (which `wait` calls too) so each call is inspected after it;
+    with `scene_file`, each call's line in that file is recorded too."""
     tracker = LayoutTracker(scene)
     play: Callable[..., None] = scene.play
+    path = str(scene_file) if scene_file is not None else None
 
     @functools.wraps(play)
     def play_and_observe(*args: Any, **kwargs: Any) -> None:
+        line = _caller_line(path) if path is not None else None
         play(*args, **kwargs)
-        tracker.observe()
+        tracker.observe(line)
 
     scene.play = play_and_observe  # type: ignore[method-assign]
     return tracker
 
 
-def _inspect(scene: Scene) -> list[_Finding]:
+@contextlib.contextmanager
+def record_creation_lines(scene_file: Path) -> Iterator[None]:
+    """While active, every new mobject remembers the line of `scene_file` that made it (the
+    innermost one on the stack), as the attribute `CREATED_AT`; copies keep it."""
+    path = str(scene_file)
+    original = Mobject.__init__
+
+    @functools.wraps(original)
+    def init(self: Mobject, *args: Any, **kwargs: Any) -> None:
+        self.__dict__[CREATED_AT] = _caller_line(path)
+        original(self, *args, **kwargs)
+
+    Mobject.__init__ = init  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Mobject.__init__ = original  # type: ignore[method-assign]
+
+
+def _caller_line(path: str) -> int | None:
+    """The innermost line of the file `path` on the current stack."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_filename == path:
+            return frame.f_lineno
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+def _inspect(scene: Scene) -> tuple[list[_Unit], list[_Finding]]:
     view = _View(scene)
     units: list[_Unit] = []
     seen_ids: set[int] = set()
@@ -183,7 +251,7 @@ def _inspect(scene: Scene) -> list[_Finding]:
     findings = [f for unit in units if (f := _out_of_frame(unit)) is not None]
     findings += [f for a, b in combinations(texts, 2) if (f := _text_overlap(a, b)) is not None]
     findings += [f for unit in texts if (f := _tiny_text(unit)) is not None]
-    return findings
+    return units, findings
 
 
 def _collect(mobject: Mobject, view: _View, units: list[_Unit]) -> None:
@@ -265,6 +333,8 @@ def _out_of_frame(unit: _Unit) -> _Finding | None:
     return _Finding(
         key=("out_of_frame", id(unit.mobject)),
         subjects=(unit.mobject,),
+        boxes=(unit.box,),
+        sizes=(_effective_size(unit),),
         kind="out_of_frame",
         labels=[unit.label],
         severe=unit.is_text and outside > SEVERE_OUTSIDE_SHARE,
@@ -283,6 +353,8 @@ def _text_overlap(a: _Unit, b: _Unit) -> _Finding | None:
     return _Finding(
         key=("text_overlap", id(first.mobject), id(second.mobject)),
         subjects=(first.mobject, second.mobject),
+        boxes=(first.box, second.box),
+        sizes=(_effective_size(first), _effective_size(second)),
         kind="text_overlap",
         labels=[first.label, second.label],
         severe=share >= SEVERE_OVERLAP_SHARE,
@@ -291,16 +363,21 @@ def _text_overlap(a: _Unit, b: _Unit) -> _Finding | None:
     )
 
 
+def _effective_size(unit: _Unit) -> float | None:
+    """The font size as seen on screen (the camera may magnify), None for shapes."""
+    size = _font_size(unit.mobject) if unit.is_text else None
+    return None if size is None else size * unit.scale
+
+
 def _tiny_text(unit: _Unit) -> _Finding | None:
-    size = _font_size(unit.mobject)
-    if size is None:
-        return None
-    effective = size * unit.scale
-    if effective >= MIN_FONT_SIZE:
+    effective = _effective_size(unit)
+    if effective is None or effective >= MIN_FONT_SIZE:
         return None
     return _Finding(
         key=("tiny_text", id(unit.mobject)),
         subjects=(unit.mobject,),
+        boxes=(unit.box,),
+        sizes=(effective,),
         kind="tiny_text",
         labels=[unit.label],
         severe=effective < SEVERE_FONT_SIZE,

@@ -6,9 +6,23 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["IssueKind", "LayoutIssue", "LayoutReport"]
+__all__ = ["Box", "IssueKind", "LayoutIssue", "LayoutReport", "Placement"]
 
 IssueKind = Literal["out_of_frame", "text_overlap", "tiny_text"]
+Box = tuple[float, float, float, float]
+"""xmin, ymin, xmax, ymax in the units of the default frame (14.22 x 8, centred)."""
+
+
+class Placement(BaseModel):
+    """Where one mobject of an issue came from and where it was on screen: what a
+    model-free layout repair needs to rewrite the line that made it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int | None = Field(description="Line of the scene file whose call created it.")
+    box: Box = Field(description="Its box when the issue was at its worst.")
+    appeared: int = Field(ge=0, description="Index of the play() after which it was first seen.")
+    font_size: float | None = Field(default=None, description="Effective font size, for text.")
 
 
 class LayoutIssue(BaseModel):
@@ -25,6 +39,9 @@ class LayoutIssue(BaseModel):
     detail: str = Field(
         description="Human-readable measurement, e.g. '1.2 units past the right edge'."
     )
+    places: list[Placement] = Field(
+        default_factory=list, description="One per mobject, in the order of `mobjects`."
+    )
 
 
 class LayoutReport(BaseModel):
@@ -34,6 +51,9 @@ class LayoutReport(BaseModel):
     issues: list[LayoutIssue] = Field(default_factory=list)
     ends: list[float] = Field(
         default_factory=list, description="Scene time (s) at the end of each animation."
+    )
+    play_lines: list[int | None] = Field(
+        default_factory=list, description="Line of the scene file of each play()/wait() call."
     )
 
     def frame_times(self, limit: int) -> list[float]:

@@ -20,7 +20,7 @@ from tools.store import CachedRender, Store
 
 __all__ = ["RenderedScene", "cache_key", "render_cached"]
 
-HARNESS_VERSION = "2"
+HARNESS_VERSION = "3"
 
 
 class RenderedScene(BaseModel):

@@ -84,7 +84,7 @@ def run_scene_file(
         return _failed(error_from_exception(exc, scene_file))
     name = scene_cls.__name__
     try:
-        layout = _validate(scene_cls)
+        layout = _validate(scene_cls, scene_file)
     except BaseException as exc:
         return _failed(error_from_exception(exc, scene_file), scene_name=name)
     if mode == "validate":
@@ -158,16 +158,18 @@ def _load_scene_class(scene_file: Path, scene_name: str | None) -> type[Scene]:
     return leaves[0]
 
 
-def _validate(scene_cls: type[Scene]) -> LayoutReport:
-    """Run the scene without rasterising anything, and report its layout after each play."""
+def _validate(scene_cls: type[Scene], scene_file: Path) -> LayoutReport:
+    """Run the scene without rasterising anything, and report its layout after each play,
+    with the lines of the file that created what is on screen."""
     from manim import tempconfig
 
-    from tools.layout import track_layout
+    from tools.layout import record_creation_lines, track_layout
 
-    with tempconfig({"dry_run": True, "from_animation_number": SKIP_EVERY_PLAY}):
+    config = {"dry_run": True, "from_animation_number": SKIP_EVERY_PLAY}
+    with tempconfig(config), record_creation_lines(scene_file):
         scene = scene_cls()
         scene.renderer.update_frame = _draw_nothing  # type: ignore[method-assign]
-        tracker = track_layout(scene)
+        tracker = track_layout(scene, scene_file)
         scene.render()
     return tracker.report()
 

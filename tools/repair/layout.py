@@ -1,0 +1,521 @@
+"""Layout repairs without a model: rewrite the lines that put things where the layout report
+says they do not belong.
+
+The report (`tools.layout_models`) names each issue's mobjects with the line of the scene
+file that created them, their box on screen and the play() after which they appeared.
+From that, each rule edits the code so the stored source itself draws the better layout
+in plain Manim (no runtime helper):
+
+- too wide or tall for the safe area → `scale_to_fit_width` / `scale_to_fit_height`;
+- past an edge → `shift` back inside (a group moves as one);
+- a caption stacked below the frame under another (`next_to(prev, DOWN)`) → it takes the
+  place of the one above, which fades out first;
+- text over text → the newer one `next_to` the older with a buffer where that fits, else the
+  older fades out before the newer appears; a caption redrawn in a loop fades out at the
+  end of each pass;
+- tiny text → scaled up (or its `font_size` raised) to the minimum size.
+
+A statement naming the mobject goes right before the play() where it first appears, so it
+acts on the mobject as it is then; a mobject without a name gets the call appended to the
+expression that created it. Rules decline when the code does not say clearly what to
+edit. Whether a rewrite helped is the caller's call (`graphs.render_loop` re-validates and
+rolls back a rewrite that fails or does not reduce the issues).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from tools.layout_models import Box, LayoutIssue, LayoutReport, Placement
+from tools.repair.models import Repair, Repaired
+from tools.repair.source import Edit, Fix, Source, apply_fixes, call_name
+
+__all__ = ["MIN_FONT_SIZE", "layout_candidates"]
+
+FRAME_WIDTH = 128 / 9
+"""The report's units: the default frame, 14.22 x 8, whatever camera the scene uses."""
+FRAME_HEIGHT = 8.0
+SAFE_MARGIN = 0.5
+"""Scaled mobjects fit the frame less this margin on each side."""
+EDGE_MARGIN = 0.3
+"""Shifted mobjects end this far inside the edge."""
+BUFF = 0.25
+MIN_FONT_SIZE = 20.0
+FADE_TIME = 0.5
+_DIRECTIONS = {"DOWN": (0, -1), "UP": (0, 1), "RIGHT": (1, 0), "LEFT": (-1, 0)}
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A mobject of an issue, found in the code: its creating expression and its name."""
+
+    place: Placement
+    label: str
+    chain: ast.expr
+    """The whole expression that creates it, e.g. `Text("a").scale(2).to_edge(DOWN)`."""
+    statement: ast.stmt
+    name: str | None
+    function: ast.FunctionDef | None
+
+    @property
+    def key(self) -> tuple[int | None, str]:
+        return self.place.line, self.label
+
+
+def layout_candidates(code: str, report: LayoutReport) -> list[Repaired]:
+    """Rewrites to try, best guess first: every fix the report allows at once, then each
+    fix alone (for the caller to fall back on when the combination does not help).
+
+    Example:
+        >>> [r.repairs for r in layout_candidates(code, report)][0]
+        ['layout: scaled MathTex(...) to fit the frame width (line 9)']
+    """
+    src = Source(code)
+    if src.tree is None:
+        return []
+    fixes = _fixes(src, report)
+    if not fixes:
+        return []
+    candidates = [_applied(code, fixes)]
+    if len(fixes) > 1:
+        candidates += [_applied(code, [fix]) for fix in fixes]
+    return [c for c in candidates if c.code != code]
+
+
+def _applied(code: str, fixes: list[Fix]) -> Repaired:
+    fixed, applied = apply_fixes(code, fixes)
+    return Repaired(code=fixed, repairs=[str(repair) for repair in applied])
+
+
+def _fixes(src: Source, report: LayoutReport) -> list[Fix]:
+    """At most one size fix and one placement fix per mobject, sizes first."""
+    sizes: dict[tuple[int | None, str], Fix] = {}
+    placements: dict[tuple[int | None, str], Fix] = {}
+    for issue in sorted(report.issues, key=_priority):
+        if issue.kind == "tiny_text":
+            target = _target(src, issue, 0)
+            if target is not None and target.key not in sizes:
+                fix = _tiny(src, report, target)
+                if fix is not None:
+                    sizes[target.key] = fix
+        elif issue.kind == "out_of_frame":
+            target = _target(src, issue, 0)
+            if target is None or target.key in placements:
+                continue
+            if _too_big(target.place.box) and target.key not in sizes:
+                fix = _fit(src, report, target)
+                if fix is not None:
+                    sizes[target.key] = fix
+                continue
+            fix = _stacked(src, report, target, issue) or _shift(src, report, target)
+            if fix is not None:
+                placements[target.key] = fix
+        else:
+            fix, key = _overlap(src, report, issue, placements)
+            if fix is not None and key is not None:
+                placements[key] = fix
+    return [*sizes.values(), *placements.values()]
+
+
+def _priority(issue: LayoutIssue) -> tuple[int, int]:
+    order = {"tiny_text": 0, "out_of_frame": 1, "text_overlap": 2}
+    return order[issue.kind], issue.first_animation
+
+
+# --- finding the code of a mobject -----------------------------------------------------------
+
+
+def _target(src: Source, issue: LayoutIssue, index: int) -> _Target | None:
+    if index >= len(issue.places) or index >= len(issue.mobjects):
+        return None
+    place, label = issue.places[index], issue.mobjects[index]
+    if place.line is None:
+        return None
+    call = _creating_call(src, place.line, label.split("(", 1)[0])
+    if call is None:
+        return None
+    chain = _chain_top(src, call)
+    statement = _statement_of(src, chain)
+    if statement is None:
+        return None
+    name = None
+    if isinstance(statement, ast.Assign) and statement.value is chain:
+        targets = statement.targets
+        if len(targets) == 1 and isinstance(targets[0], ast.Name):
+            name = targets[0].id
+    return _Target(place, label, chain, statement, name, _function_of(src, statement))
+
+
+def _creating_call(src: Source, line: int, type_name: str) -> ast.Call | None:
+    """The call on `line` that makes a `type_name`; else the only class call on it."""
+    calls = [c for c in src.calls() if c.lineno <= line <= (c.end_lineno or c.lineno)]
+    exact = [c for c in calls if isinstance(c.func, ast.Name) and c.func.id == type_name]
+    if exact:
+        return min(exact, key=lambda c: (c.end_lineno or c.lineno) - c.lineno)
+    classes = [c for c in calls if isinstance(c.func, ast.Name) and c.func.id[:1].isupper()]
+    return classes[0] if len(classes) == 1 else None
+
+
+def _chain_top(src: Source, node: ast.expr) -> ast.expr:
+    """`Text("a")` in `Text("a").scale(2).to_edge(DOWN)` → the whole method chain."""
+    while True:
+        parent = src.parent(node)
+        grand = src.parent(parent) if parent is not None else None
+        if (
+            isinstance(parent, ast.Attribute)
+            and isinstance(grand, ast.Call)
+            and grand.func is parent
+        ):
+            node = grand
+            continue
+        return node
+
+
+def _statement_of(src: Source, node: ast.AST) -> ast.stmt | None:
+    current: ast.AST | None = node
+    while current is not None and not isinstance(current, ast.stmt):
+        current = src.parent(current)
+    return current
+
+
+def _function_of(src: Source, node: ast.AST) -> ast.FunctionDef | None:
+    current: ast.AST | None = src.parent(node)
+    while current is not None and not isinstance(current, ast.FunctionDef):
+        current = src.parent(current)
+    return current
+
+
+def _loop_of(src: Source, node: ast.AST) -> ast.For | ast.While | None:
+    """The innermost loop around `node` inside its function."""
+    current: ast.AST | None = src.parent(node)
+    while current is not None and not isinstance(current, ast.FunctionDef):
+        if isinstance(current, ast.For | ast.While):
+            return current
+        current = src.parent(current)
+    return None
+
+
+def _play_statement(
+    src: Source, report: LayoutReport, target: _Target, *, named: bool = True
+) -> ast.stmt | None:
+    """The play()/wait() after which the mobject first appeared, after the statement that
+    made it in the same function; `named`: only when a statement before it can use its name."""
+    index = target.place.appeared
+    if index >= len(report.play_lines) or target.function is None:
+        return None
+    if named and target.name is None:
+        return None
+    line = report.play_lines[index]
+    if line is None or line < target.statement.lineno:
+        return None
+    spanning = [
+        node
+        for node in ast.walk(target.function)
+        if isinstance(node, ast.Expr) and node.lineno <= line <= (node.end_lineno or node.lineno)
+    ]
+    statement = min(spanning, key=lambda n: (n.end_lineno or n.lineno) - n.lineno, default=None)
+    if statement is None:
+        return None
+    loop = _loop_of(src, target.statement)
+    if loop is not None and _loop_of(src, statement) is not loop:
+        return None  # the name would refer to the last pass's mobject
+    return statement
+
+
+def _before(src: Source, statement: ast.stmt, lines: list[str]) -> Edit:
+    at = src.line_start(statement.lineno)
+    indent = src.indent(statement.lineno)
+    return Edit(at, at, "".join(f"{indent}{line}\n" for line in lines))
+
+
+def _applied_to(
+    src: Source, report: LayoutReport, target: _Target, calls: list[str]
+) -> tuple[Edit, str] | None:
+    """`name.call()` before the mobject's first play, else `.call()` appended to its
+    creating expression; with where it went, for the repair's text."""
+    play = _play_statement(src, report, target)
+    if play is not None and target.name is not None:
+        lines = [f"{target.name}.{call}" for call in calls]
+        return _before(src, play, lines), f"before line {play.lineno}"
+    if _inside_call_arguments(src, target.chain) and len(calls) > 1:
+        return None
+    end = src.span(target.chain)[1]
+    return Edit(end, end, "".join(f".{call}" for call in calls)), "where it is created"
+
+
+def _inside_call_arguments(src: Source, node: ast.expr) -> bool:
+    return isinstance(src.parent(node), ast.Call | ast.keyword)
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+def _too_big(box: Box) -> bool:
+    return (
+        _width(box) > FRAME_WIDTH - 2 * SAFE_MARGIN or _height(box) > FRAME_HEIGHT - 2 * SAFE_MARGIN
+    )
+
+
+def _fit(src: Source, report: LayoutReport, target: _Target) -> Fix | None:
+    """Scale to the safe area's width (or height), then shift inside if it still pokes out."""
+    box = target.place.box
+    by_width = _width(box) / (FRAME_WIDTH - 2 * SAFE_MARGIN) >= _height(box) / (
+        FRAME_HEIGHT - 2 * SAFE_MARGIN
+    )
+    if by_width:
+        call, what = "scale_to_fit_width(config.frame_width - 1)", "width"
+        factor = (FRAME_WIDTH - 2 * SAFE_MARGIN) / _width(box)
+    else:
+        call, what = "scale_to_fit_height(config.frame_height - 1)", "height"
+        factor = (FRAME_HEIGHT - 2 * SAFE_MARGIN) / _height(box)
+    cx, cy = _center(box)
+    half_w, half_h = _width(box) * factor / 2, _height(box) * factor / 2
+    calls = [call]
+    shift = _shift_vector((cx - half_w, cy - half_h, cx + half_w, cy + half_h))
+    if shift is not None:
+        calls.append(f"shift({shift})")
+    found = _applied_to(src, report, target, calls)
+    if found is None:
+        return None
+    edit, where = found
+    detail = f"layout: scaled {target.label} to fit the frame {what} ({where})"
+    return Fix((edit,), Repair("layout", detail, target.place.line))
+
+
+def _shift(src: Source, report: LayoutReport, target: _Target) -> Fix | None:
+    shift = _shift_vector(target.place.box)
+    if shift is None:
+        return None
+    found = _applied_to(src, report, target, [f"shift({shift})"])
+    if found is None:
+        return None
+    edit, where = found
+    detail = f"layout: shifted {target.label} back into the frame by {shift} ({where})"
+    return Fix((edit,), Repair("layout", detail, target.place.line))
+
+
+def _shift_vector(box: Box) -> str | None:
+    """`0.8 * UP + 0.4 * LEFT`: what brings `box` inside the frame with a margin."""
+    x0, y0, x1, y1 = box
+    half_w, half_h = FRAME_WIDTH / 2 - EDGE_MARGIN, FRAME_HEIGHT / 2 - EDGE_MARGIN
+    dx = (-half_w - x0) if x0 < -half_w else (half_w - x1) if x1 > half_w else 0.0
+    dy = (-half_h - y0) if y0 < -half_h else (half_h - y1) if y1 > half_h else 0.0
+    parts = []
+    if abs(dx) >= 0.01:
+        parts.append(f"{abs(dx):.2f} * {'RIGHT' if dx > 0 else 'LEFT'}")
+    if abs(dy) >= 0.01:
+        parts.append(f"{abs(dy):.2f} * {'UP' if dy > 0 else 'DOWN'}")
+    return " + ".join(parts) or None
+
+
+def _stacked(src: Source, report: LayoutReport, target: _Target, issue: LayoutIssue) -> Fix | None:
+    """A caption placed `next_to(prev, DOWN)` below the bottom edge takes `prev`'s place,
+    and `prev` fades out before it appears."""
+    if "bottom edge" not in issue.detail or target.name is None:
+        return None
+    play = _play_statement(src, report, target)
+    below = _next_to_below(src, target, play)
+    if play is None or below is None:
+        return None
+    call, anchor = below
+    if _loop_carried(src, target, anchor):
+        return None
+    attribute = call.func
+    assert isinstance(attribute, ast.Attribute)
+    start = src.span(attribute.value)[1]
+    end = src.span(call)[1]
+    edits = (
+        Edit(start, end, f".move_to({anchor})"),
+        _before(src, play, [f"self.play(FadeOut({anchor}), run_time={FADE_TIME})"]),
+    )
+    detail = (
+        f"layout: {target.label} was stacked below the frame; it takes {anchor}'s place "
+        f"and {anchor} fades out first"
+    )
+    return Fix(edits, Repair("layout", detail, target.place.line))
+
+
+def _next_to_below(
+    src: Source, target: _Target, play: ast.stmt | None
+) -> tuple[ast.Call, str] | None:
+    """The last `next_to(<name>, DOWN)` applied to the target before its play."""
+    candidates: list[ast.Call] = []
+    for node in ast.walk(target.chain):
+        if isinstance(node, ast.Call) and call_name(node) == "next_to":
+            candidates.append(node)
+    if target.function is not None and play is not None:
+        for node in ast.walk(target.function):
+            if (
+                isinstance(node, ast.Expr)
+                and isinstance(node.value, ast.Call)
+                and call_name(node.value) == "next_to"
+                and isinstance(node.value.func, ast.Attribute)
+                and isinstance(node.value.func.value, ast.Name)
+                and node.value.func.value.id == target.name
+                and target.statement.lineno < node.lineno < play.lineno
+            ):
+                candidates.append(node.value)
+    for call in sorted(candidates, key=lambda c: (c.lineno, c.col_offset), reverse=True):
+        args = call.args
+        direction = args[1] if len(args) > 1 else None
+        if direction is None:
+            direction = next((k.value for k in call.keywords if k.arg == "direction"), None)
+        if (
+            args
+            and isinstance(args[0], ast.Name)
+            and isinstance(direction, ast.Name)
+            and direction.id == "DOWN"
+        ):
+            return call, args[0].id
+    return None
+
+
+def _loop_carried(src: Source, target: _Target, anchor: str) -> bool:
+    """Whether `anchor` is reassigned in a loop around the target (e.g. `prev = t`)."""
+    loop = _loop_of(src, target.statement)
+    if loop is None:
+        return False
+    return any(
+        isinstance(node, ast.Name) and node.id == anchor and isinstance(node.ctx, ast.Store)
+        for node in ast.walk(loop)
+    )
+
+
+def _overlap(
+    src: Source,
+    report: LayoutReport,
+    issue: LayoutIssue,
+    taken: dict[tuple[int | None, str], Fix],
+) -> tuple[Fix | None, tuple[int | None, str] | None]:
+    """Move the newer of two overlapping texts next to the older, or fade the older out."""
+    first, second = _target(src, issue, 0), _target(src, issue, 1)
+    if first is None or second is None:
+        return None, None
+    older, newer = sorted(
+        (first, second), key=lambda t: (t.place.appeared, t.place.line or 0, t.label)
+    )
+    if newer.key in taken:
+        return None, None
+    if older.place.line == newer.place.line:
+        return _fade_each_pass(src, newer), newer.key
+    if older.name is None:
+        return None, None
+    play = _play_statement(src, report, newer)
+    direction = _free_side(older.place.box, newer.place.box)
+    if direction is not None:
+        call = f"next_to({older.name}, {direction}, buff={BUFF})"
+        if play is not None and newer.name is not None:
+            edit = _before(src, play, [f"{newer.name}.{call}"])
+        elif _bound_before(src, older, newer):
+            end = src.span(newer.chain)[1]
+            edit = Edit(end, end, f".{call}")
+        else:
+            return None, None
+        detail = f"layout: placed {newer.label} {direction.lower()} of {older.label}"
+        return Fix((edit,), Repair("layout", detail, newer.place.line)), newer.key
+    play = play or _play_statement(src, report, newer, named=False)
+    if play is None or older.place.appeared >= newer.place.appeared:
+        return None, None
+    fade = f"self.play(FadeOut({older.name}), run_time={FADE_TIME})"
+    detail = f"layout: {older.label} fades out before {newer.label} appears over it"
+    return Fix((_before(src, play, [fade]),), Repair("layout", detail, newer.place.line)), (
+        newer.key
+    )
+
+
+def _bound_before(src: Source, older: _Target, newer: _Target) -> bool:
+    return (
+        older.function is not None
+        and older.function is newer.function
+        and older.statement.lineno < newer.statement.lineno
+        and _loop_of(src, older.statement) is None
+    )
+
+
+def _fade_each_pass(src: Source, target: _Target) -> Fix | None:
+    """A caption made in a loop, drawn over the previous pass's: fade it out at the end of
+    the pass, so the next one appears on a clear spot."""
+    loop = _loop_of(src, target.statement)
+    if loop is None or target.name is None:
+        return None
+    last = loop.body[-1]
+    end = src.span(last)[1]
+    indent = src.indent(last.lineno)
+    if src.indent(target.statement.lineno) != indent:
+        return None
+    text = f"\n{indent}self.play(FadeOut({target.name}), run_time={FADE_TIME})"
+    detail = f"layout: {target.label} fades out at the end of each pass of its loop"
+    return Fix((Edit(end, end, text),), Repair("layout", detail, target.place.line))
+
+
+def _free_side(anchor: Box, box: Box) -> str | None:
+    """The side of `anchor` where `box` fits inside the frame, nearest its current place."""
+    ax, ay = _center(anchor)
+    bx, by = _center(box)
+    dx, dy = bx - ax, by - ay
+    vertical = ["DOWN", "UP"] if dy <= 0 else ["UP", "DOWN"]
+    horizontal = ["RIGHT", "LEFT"] if dx >= 0 else ["LEFT", "RIGHT"]
+    order = horizontal + vertical if abs(dx) > abs(dy) else vertical + horizontal
+    for side in order:
+        if _inside(_placed(anchor, box, side)):
+            return side
+    return None
+
+
+def _placed(anchor: Box, box: Box, side: str) -> Box:
+    """Where `next_to(anchor, side, buff=BUFF)` puts `box`."""
+    w, h = _width(box), _height(box)
+    ax, ay = _center(anchor)
+    sx, sy = _DIRECTIONS[side]
+    if sx:
+        x0 = anchor[2] + BUFF if sx > 0 else anchor[0] - BUFF - w
+        return x0, ay - h / 2, x0 + w, ay + h / 2
+    y0 = anchor[3] + BUFF if sy > 0 else anchor[1] - BUFF - h
+    return ax - w / 2, y0, ax + w / 2, y0 + h
+
+
+def _inside(box: Box) -> bool:
+    half_w, half_h = FRAME_WIDTH / 2 - EDGE_MARGIN, FRAME_HEIGHT / 2 - EDGE_MARGIN
+    return box[0] >= -half_w and box[2] <= half_w and box[1] >= -half_h and box[3] <= half_h
+
+
+def _tiny(src: Source, report: LayoutReport, target: _Target) -> Fix | None:
+    """Raise a literal `font_size=` that is the whole story, else scale up to the minimum."""
+    size = target.place.font_size
+    if size is None or size <= 0:
+        return None
+    call = _creating_call(src, target.place.line or 0, target.label.split("(", 1)[0])
+    literal = next(
+        (k.value for k in call.keywords if k.arg == "font_size") if call is not None else (),
+        None,
+    )
+    if (
+        isinstance(literal, ast.Constant)
+        and isinstance(literal.value, int | float)
+        and abs(float(literal.value) - size) < 0.5
+    ):
+        edit = Edit(*src.span(literal), f"{MIN_FONT_SIZE:g}")
+        detail = f"layout: font_size {literal.value:g} → {MIN_FONT_SIZE:g} for {target.label}"
+        return Fix((edit,), Repair("layout", detail, target.place.line))
+    factor = -(-MIN_FONT_SIZE * 100 // size) / 100  # rounded up to 0.01
+    found = _applied_to(src, report, target, [f"scale({factor:g})"])
+    if found is None:
+        return None
+    edit, where = found
+    detail = (
+        f"layout: scaled {target.label} up {factor:g}x to font size {MIN_FONT_SIZE:g} ({where})"
+    )
+    return Fix((edit,), Repair("layout", detail, target.place.line))
+
+
+def _width(box: Box) -> float:
+    return box[2] - box[0]
+
+
+def _height(box: Box) -> float:
+    return box[3] - box[1]
+
+
+def _center(box: Box) -> tuple[float, float]:
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
