@@ -621,13 +621,19 @@ app.add_typer(db, name="db")
 
 @keys.command("create")
 def keys_create(
-    name: str, data_dir: DataDir = None, database_url: DatabaseUrl = None, as_json: AsJson = False
+    name: str,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="May also run server-wide operations (cleanup).")
+    ] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    as_json: AsJson = False,
 ) -> None:
     """Create a key; it is shown once and stored only as a hash."""
 
     async def run() -> tuple[ApiKeyRecord, str]:
         async with _store(data_dir, database_url) as store:
-            return await store.create_api_key(name)
+            return await store.create_api_key(name, admin=admin)
 
     with _errors():
         record, plaintext = asyncio.run(run())
@@ -635,6 +641,47 @@ def keys_create(
             _show({"name": record.name, "key": plaintext}, True)
         else:
             Console().print(f"API key {record.name}: {plaintext}\nIt is not shown again.")
+
+
+@keys.command("list")
+def keys_list(
+    data_dir: DataDir = None, database_url: DatabaseUrl = None, as_json: AsJson = False
+) -> None:
+    """Every key, revoked ones too: name, prefix, admin, created and revoked times."""
+
+    async def run() -> list[ApiKeyRecord]:
+        async with _store(data_dir, database_url) as store:
+            return await store.list_api_keys()
+
+    with _errors():
+        records = asyncio.run(run())
+    if as_json:
+        rows = [record.model_dump(mode="json", exclude={"id"}) for record in records]
+        _show({"data": rows, "count": len(rows)}, True)
+        return
+    table = Table(title=f"{len(records)} API keys")
+    for column in ("name", "prefix", "admin", "created", "revoked"):
+        table.add_column(column)
+    for record in records:
+        revoked = f"{record.revoked_at:%Y-%m-%d %H:%M}" if record.revoked_at else ""
+        admin = "yes" if record.admin else ""
+        created = f"{record.created_at:%Y-%m-%d %H:%M}"
+        table.add_row(record.name, record.prefix, admin, created, revoked)
+    Console().print(table)
+
+
+@keys.command("revoke")
+def keys_revoke(name: str, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Revoke a key at once: the next request with it gets a 401."""
+
+    async def run() -> bool:
+        async with _store(data_dir, database_url) as store:
+            return await store.revoke_api_key(name)
+
+    with _errors():
+        if not asyncio.run(run()):
+            raise UserError(f"no active API key named {name!r}")
+    Console().print(f"API key {name} revoked")
 
 
 @db.command("upgrade")

@@ -12,7 +12,7 @@ from server.jobs import JobManager
 from server.ratelimit import RateLimiter
 from tools.store import Store
 
-__all__ = ["Caller", "CallerDep", "ManagerDep", "StoreDep"]
+__all__ = ["AdminDep", "Caller", "CallerDep", "ManagerDep", "StoreDep"]
 
 
 async def _store(request: Request) -> Store:
@@ -33,6 +33,7 @@ class Caller:
 
     owner: str | None
     name: str
+    admin: bool = False
 
 
 async def _caller(
@@ -48,7 +49,7 @@ async def _caller(
         key = await store.verify_api_key(x_api_key)
         if key is None:
             raise ApiError(401, "invalid_api_key", "the API key is unknown or revoked")
-        caller = Caller(owner=key.id, name=key.name)
+        caller = Caller(owner=key.id, name=key.name, admin=key.admin)
     else:
         caller = Caller(owner=None, name="open")
     limiter: RateLimiter = request.app.state.limiter
@@ -62,3 +63,17 @@ async def _caller(
 
 
 CallerDep = Annotated[Caller, Depends(_caller)]
+
+
+async def _admin(caller: CallerDep) -> Caller:
+    """The caller, if its key is an admin key (`manimgraph keys create NAME --admin`)."""
+    if not caller.admin:
+        raise ApiError(
+            403,
+            "admin_key_required",
+            "this operation needs an admin key: `manimgraph keys create NAME --admin`",
+        )
+    return caller
+
+
+AdminDep = Annotated[Caller, Depends(_admin)]

@@ -24,6 +24,7 @@ import shutil
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -64,6 +65,13 @@ class HealthReport(BaseModel):
     checks: dict[str, CheckResult]
     sandbox: SandboxStatus | None = Field(
         description="The render sandbox of this process; None where workers render."
+    )
+    version: str = Field(
+        default_factory=lambda: importlib.metadata.version("manimgraph"),
+        description="manimgraph's version.",
+    )
+    timestamp: datetime = Field(
+        default_factory=lambda: datetime.now(UTC), description="When the checks ran (UTC)."
     )
 
 

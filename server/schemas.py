@@ -26,6 +26,8 @@ from tools.store import JobStatus, ProjectStatus, StageTiming
 
 __all__ = [
     "Accepted",
+    "CleanupBody",
+    "CleanupResult",
     "EditSceneBody",
     "ErrorBody",
     "GenerateBody",
@@ -39,6 +41,7 @@ __all__ = [
     "ProjectPublic",
     "ProjectsPublic",
     "RevertBody",
+    "SystemStats",
 ]
 
 
@@ -419,3 +422,43 @@ class Presets(BaseModel):
 
     qualities: dict[str, str]
     styles: dict[str, str]
+
+
+class SystemStats(BaseModel):
+    """GET /api/v1/system/stats: the whole server's counts (every key's together)."""
+
+    jobs: dict[str, dict[str, int]] = Field(
+        description="Jobs by kind, then by status, zeros included."
+    )
+    active_jobs: int = Field(description="Queued and running jobs.")
+    active_jobs_by_stage: dict[str, int] = Field(
+        description="Queued and running jobs by their stage (`queued` before the first one)."
+    )
+    projects: int
+    project_versions: int
+    scene_versions: int
+    fallbacks: int = Field(description="Scene versions that are fallback title cards.")
+    render_cache_entries: int
+    artifacts: int = Field(description="Stored files.")
+    artifact_bytes: int = Field(description="Bytes the stored files take.")
+
+
+class CleanupBody(BaseModel):
+    """POST /api/v1/system/cleanup: the same rules as `manimgraph cleanup`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_age_hours: JsonFloat = Field(
+        default=24, ge=0, le=100_000, description="Delete what is older than this."
+    )
+    dry_run: StrictBool = Field(default=False, description="Count only; delete nothing.")
+
+
+class CleanupResult(BaseModel):
+    """What a cleanup deleted, or would delete on a dry run."""
+
+    dry_run: bool
+    jobs_deleted: int
+    work_dirs_deleted: int
+    artifacts_deleted: int
+    bytes_freed: int = Field(description="Work dirs and artifacts together.")

@@ -1,17 +1,18 @@
-"""Presets, health and Prometheus metrics."""
+"""Presets, health, Prometheus metrics, and the operator's stats and cleanup."""
 
 from __future__ import annotations
 
 from contextlib import suppress
+from datetime import timedelta
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from graphs.requests import STYLES
-from server.deps import CallerDep
+from server.deps import AdminDep, CallerDep, StoreDep
 from server.errors import error_responses
 from server.health import HealthReport, check_health
-from server.schemas import Presets
+from server.schemas import CleanupBody, CleanupResult, Presets, SystemStats
 from server.views import API
 
 __all__ = ["router"]
@@ -34,13 +35,31 @@ async def presets(_: CallerDep) -> Presets:
     return PRESETS
 
 
+@router.get(f"{API}/system/stats", response_model=SystemStats, responses=error_responses(401, 429))
+async def system_stats(_: CallerDep, store: StoreDep) -> SystemStats:
+    """Jobs by kind, status and stage, projects, versions, fallbacks and bytes stored."""
+    return SystemStats.model_validate(await store.stats())
+
+
+@router.post(
+    f"{API}/system/cleanup",
+    response_model=CleanupResult,
+    responses=error_responses(401, 403, 429),
+)
+async def system_cleanup(_: AdminDep, store: StoreDep, body: CleanupBody) -> CleanupResult:
+    """Delete finished jobs, scratch directories and unused files older than
+    `max_age_hours`, as `manimgraph cleanup` does; needs an admin key."""
+    report = await store.cleanup(timedelta(hours=body.max_age_hours), dry_run=body.dry_run)
+    return CleanupResult(dry_run=body.dry_run, **report.model_dump())
+
+
 @router.get(
     "/health",
     response_model=HealthReport,
     responses={503: {"model": HealthReport, "description": "Unhealthy"}},
 )
 async def health(request: Request) -> Response:
-    """Each dependency's state; 503 when the service cannot work."""
+    """Each dependency's state, the version and the time; 503 when the service cannot work."""
     store = request.app.state.store
     report = await check_health(store.data_dir, store.ping, queue=request.app.state.queue)
     code = 503 if report.status == "unhealthy" else 200

@@ -30,7 +30,7 @@ KEY_PREFIX = "mg_"
 _SHOWN_CHARS = 8
 
 
-def add_key(session: Session, name: str) -> tuple[ApiKey, str]:
+def add_key(session: Session, name: str, *, admin: bool = False) -> tuple[ApiKey, str]:
     """Insert a new key named `name`; returns the row and the only copy of the key."""
     plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(
@@ -40,6 +40,7 @@ def add_key(session: Session, name: str) -> tuple[ApiKey, str]:
         prefix=plaintext[:_SHOWN_CHARS],
         created_at=utcnow(),
         revoked_at=None,
+        admin=admin,
     )
     session.add(row)
     session.flush()

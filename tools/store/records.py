@@ -294,6 +294,7 @@ class ApiKeyRecord(_Record):
     prefix: str = Field(description="The key's first characters, to tell keys apart.")
     created_at: datetime
     revoked_at: datetime | None
+    admin: bool = Field(default=False, description="May run server-wide operations (cleanup).")
 
     @property
     def active(self) -> bool:

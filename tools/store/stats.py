@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tools.store.artifacts import ArtifactStore
-from tools.store.records import JobKind, JobStatus
-from tools.store.tables import Job, Project, RenderCacheEntry, SceneVersion
+from tools.store.records import ACTIVE_STATUSES, JobKind, JobStatus
+from tools.store.tables import Job, Project, ProjectVersion, RenderCacheEntry, SceneVersion
 
 __all__ = ["count_artifacts", "count_rows"]
 
@@ -21,9 +21,20 @@ def count_rows(session: Session) -> dict[str, Any]:
         select(Job.kind, Job.status, func.count()).group_by(Job.kind, Job.status)
     ):
         jobs[kind][status] = count
+    stages: dict[str, int] = {}
+    for stage, count in session.execute(
+        select(Job.stage, func.count())
+        .where(Job.status.in_(ACTIVE_STATUSES))
+        .group_by(Job.stage)
+        .order_by(Job.stage)
+    ):
+        stages[stage or "queued"] = count
     return {
         "jobs": jobs,
+        "active_jobs": sum(stages.values()),
+        "active_jobs_by_stage": stages,
         "projects": _count(session, Project.id),
+        "project_versions": _count(session, ProjectVersion.id),
         "scene_versions": _count(session, SceneVersion.id),
         "fallbacks": _count(session, SceneVersion.id, SceneVersion.fallback_used.is_(True)),
         "render_cache_entries": _count(session, RenderCacheEntry.key),

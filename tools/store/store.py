@@ -223,8 +223,9 @@ class Store:
 
     # API keys
 
-    async def create_api_key(self, name: str) -> tuple[ApiKeyRecord, str]:
-        """A new key named `name` and its plaintext, which is not stored and shown only now.
+    async def create_api_key(self, name: str, *, admin: bool = False) -> tuple[ApiKeyRecord, str]:
+        """A new key named `name` and its plaintext, which is not stored and shown only now;
+        an `admin` key may also run server-wide operations.
 
         Raises:
             StoreConflictError: a key (even a revoked one) already has this name.
@@ -232,7 +233,7 @@ class Store:
         name = API_KEY_NAME.validate_python(name)
 
         def add(session: Session) -> tuple[ApiKeyRecord, str]:
-            row, plaintext = api_keys.add_key(session, name)
+            row, plaintext = api_keys.add_key(session, name, admin=admin)
             return ApiKeyRecord.model_validate(row), plaintext
 
         return await self._write(add)
@@ -560,7 +561,8 @@ class Store:
 
     async def stats(self) -> dict[str, Any]:
         """Operator counts, e.g. `{"jobs": {"generate": {"queued": 0, "running": 1, ...},
-        "edit": {...}}, "projects": 3, "scene_versions": 14, "fallbacks": 1,
+        "edit": {...}}, "active_jobs": 1, "active_jobs_by_stage": {"render": 1},
+        "projects": 3, "project_versions": 4, "scene_versions": 14, "fallbacks": 1,
         "render_cache_entries": 12, "artifacts": 40, "artifact_bytes": 5242880}`."""
         rows = await self._read(stats.count_rows)
         return rows | await stats.count_artifacts(self.artifacts)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -307,3 +308,4 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(8), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    admin: Mapped[bool] = mapped_column(default=False, server_default=false())
