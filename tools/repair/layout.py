@@ -44,6 +44,7 @@ BUFF = 0.25
 MIN_FONT_SIZE = 20.0
 FADE_TIME = 0.5
 _DIRECTIONS = {"DOWN": (0, -1), "UP": (0, 1), "RIGHT": (1, 0), "LEFT": (-1, 0)}
+GROUP_TYPES = frozenset({"VGroup", "Group"})
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,11 @@ def _fixes(src: Source, report: LayoutReport) -> list[Fix]:
                 fix = _fit(src, report, target)
                 if fix is not None:
                     sizes[target.key] = fix
+                continue
+            group = _enclosing_group(src, target) if target.name is None else None
+            if group is not None:
+                if group.key not in placements and (fix := _shift_group(src, group)) is not None:
+                    placements[group.key] = fix
                 continue
             fix = _stacked(src, report, target, issue) or _shift(src, report, target)
             if fix is not None:
@@ -248,6 +254,79 @@ def _inside_call_arguments(src: Source, node: ast.expr) -> bool:
     return isinstance(src.parent(node), ast.Call | ast.keyword)
 
 
+def _enclosing_group(src: Source, target: _Target) -> _Target | None:
+    """The named group whose constructor made the target, e.g. `bullets` for a `Text(...)`
+    written inside `bullets = VGroup(Text(...), ...).arrange(DOWN)`."""
+    group: ast.Call | None = None
+    node: ast.AST | None = src.parent(target.chain)
+    while node is not None and not isinstance(node, ast.stmt):
+        if isinstance(node, ast.Call) and call_name(node) in GROUP_TYPES:
+            group = node
+        node = src.parent(node)
+    if group is None:
+        return None
+    chain = _chain_top(src, group)
+    statement = _statement_of(src, chain)
+    if not (
+        isinstance(statement, ast.Assign)
+        and statement.value is chain
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0], ast.Name)
+    ):
+        return None
+    name = statement.targets[0].id
+    label = f"{call_name(group)} {name}"
+    place = target.place.model_copy(update={"line": statement.lineno})
+    return _Target(place, label, chain, statement, name, _function_of(src, statement))
+
+
+def _shift_group(src: Source, group: _Target) -> Fix | None:
+    """A group whose member pokes past an edge: past the top or bottom, it shrinks towards
+    the opposite edge (a column keeps its top); past a side, it is fitted to the frame's
+    width and centred (its width is known only when the code runs). The
+    statement goes after the group is made and placed (`g.arrange`, `g.next_to`...)."""
+    _, y0, _, y1 = group.place.box
+    half_h = FRAME_HEIGHT / 2 - EDGE_MARGIN
+    name = group.name
+    if y0 < -half_h or y1 > half_h:
+        over = (-half_h - y0) if y0 < -half_h else (y1 - half_h)
+        edge = "UP" if y0 < -half_h else "DOWN"
+        call = f"scale(({name}.height - {over:.2f}) / {name}.height, about_edge={edge})"
+        detail = f"layout: shrank {group.label} by {over:.2f} units towards its {edge.lower()} edge"
+    else:
+        call = f"scale_to_fit_width(min({name}.width, config.frame_width - 1)).set_x(0)"
+        detail = f"layout: fitted {group.label} to the frame width and centred it"
+    body = _body_of(src, group.statement)
+    index = body.index(group.statement)
+    after = group.statement
+    for statement in body[index + 1 :]:
+        if not _method_call_on(statement, name):
+            break
+        after = statement
+    end = src.span(after)[1]
+    text = f"\n{src.indent(group.statement.lineno)}{name}.{call}"
+    return Fix((Edit(end, end, text),), Repair("layout", detail, group.place.line))
+
+
+def _body_of(src: Source, statement: ast.stmt) -> list[ast.stmt]:
+    parent = src.parent(statement)
+    for field in ("body", "orelse", "finalbody"):
+        body = getattr(parent, field, None)
+        if isinstance(body, list) and statement in body:
+            return body
+    return [statement]
+
+
+def _method_call_on(statement: ast.stmt, name: str) -> bool:
+    """`name.arrange(...)`, `name.next_to(...)`: a statement that places the group."""
+    if not isinstance(statement, ast.Expr) or not isinstance(statement.value, ast.Call):
+        return False
+    node: ast.expr = statement.value
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        node = node.func.value
+    return isinstance(node, ast.Name) and node.id == name
+
+
 # --- rules ------------------------------------------------------------------------------------
 
 
@@ -320,7 +399,7 @@ def _stacked(src: Source, report: LayoutReport, target: _Target, issue: LayoutIs
         return None
     call, anchor = below
     if _loop_carried(src, target, anchor):
-        return None
+        return _stacked_in_loop(src, target, play, anchor)
     attribute = call.func
     assert isinstance(attribute, ast.Attribute)
     start = src.span(attribute.value)[1]
@@ -334,6 +413,22 @@ def _stacked(src: Source, report: LayoutReport, target: _Target, issue: LayoutIs
         f"and {anchor} fades out first"
     )
     return Fix(edits, Repair("layout", detail, target.place.line))
+
+
+def _stacked_in_loop(src: Source, target: _Target, play: ast.stmt, anchor: str) -> Fix:
+    """In a loop that stacks each pass under the last (`prev = step`), only the passes that
+    would land below the frame replace the one above, which fades out first."""
+    bottom = f"-config.frame_height / 2 + {EDGE_MARGIN}"
+    lines = [
+        f"if {target.name}.get_bottom()[1] < {bottom}:",
+        f"    self.play(FadeOut({anchor}), run_time={FADE_TIME})",
+        f"    {target.name}.move_to({anchor})",
+    ]
+    detail = (
+        f"layout: {target.label} was stacked below the frame in a loop; such a pass takes "
+        f"{anchor}'s place and {anchor} fades out first"
+    )
+    return Fix((_before(src, play, lines),), Repair("layout", detail, target.place.line))
 
 
 def _next_to_below(
