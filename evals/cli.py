@@ -84,6 +84,9 @@ def run(
     chaos: Annotated[
         float | None, typer.Option("--chaos", help="Share of coder answers to break, 0-1.")
     ] = None,
+    no_repair: Annotated[
+        bool, typer.Option("--no-repair", help="Turn the model-free repairs off.")
+    ] = False,
     concurrency: Concurrency = None,
     quality: Quality = None,
     resume: Resume = False,
@@ -103,6 +106,7 @@ def run(
             judge=judge,
             max_retries=max_retries,
             chaos=chaos,
+            repairs=False if no_repair else None,
             concurrency=concurrency,
             quality=quality,
         )

@@ -9,6 +9,7 @@ and `[models] judge` names the judge:
     limit = 5
     max_retries = 1
     chaos = 0.3
+    repairs = false                    # measure what the model-free repairs add
     seed = 7
     [models]
     default = "openai:gpt-4o-mini"
@@ -53,6 +54,9 @@ class EvalConfig(BaseModel):
     max_retries: int = Field(default=_LIMITS.max_retries, ge=0, le=10)
     max_fix_rounds: int = Field(default=_LIMITS.max_fix_rounds, ge=0, le=5)
     chaos: float = Field(default=0.0, ge=0, le=1, description="Share of coder answers broken.")
+    repairs: bool = Field(
+        default=_LIMITS.repairs, description="Model-free repairs; off measures what they add."
+    )
     concurrency: int = Field(default=1, ge=1, le=32)
     quality: Quality = "low"
     style: str = "dark"
@@ -63,7 +67,10 @@ class EvalConfig(BaseModel):
     def limits(self) -> Limits:
         """The per-job caps every item runs with."""
         return Limits(
-            max_retries=self.max_retries, max_fix_rounds=self.max_fix_rounds, budget=self.budget
+            max_retries=self.max_retries,
+            max_fix_rounds=self.max_fix_rounds,
+            budget=self.budget,
+            repairs=self.repairs,
         )
 
     def fingerprint(self) -> dict[str, Any]:

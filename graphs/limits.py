@@ -18,4 +18,8 @@ class Limits(BaseModel):
     max_retries: int = Field(default=2, ge=0, le=10)
     max_fix_rounds: int = Field(default=1, ge=0, le=5)
     render: RenderSettings = Field(default_factory=RenderSettings)
+    repairs: bool = Field(
+        default=True,
+        description="Model-free repairs (static, error-driven, layout); off measures them.",
+    )
     budget: Budget = Field(default_factory=Budget)

@@ -220,7 +220,7 @@ async def check(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     if state.get("error") is not None:
         return {}
     _emit(runtime, state, "checking", "repairing and checking the code")
-    checked = repair_and_check(state["code"])
+    checked = repair_and_check(state["code"], repair=runtime.context.limits.repairs)
     if checked.repairs:
         _emit(runtime, state, "checking", f"{len(checked.repairs)} repair(s) without a model")
     return {"code": checked.code, "repairs": checked.repairs, "error": checked.error}
@@ -233,7 +233,9 @@ async def render(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     _emit(runtime, state, "rendering", f"rendering at {task.quality} quality")
     settings = ctx.limits.render.model_copy(update={"quality": task.quality})
     checked = Checked(state["code"], state.get("repairs", []))
-    done = await render_repaired(checked, ctx.store, settings, ctx.render_slots)
+    done = await render_repaired(
+        checked, ctx.store, settings, ctx.render_slots, repair=ctx.limits.repairs
+    )
     update: dict[str, Any] = {"code": done.code, "repairs": done.repairs}
     result = done.result
     if isinstance(result, RenderError):

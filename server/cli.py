@@ -429,6 +429,12 @@ def render(
     file: Annotated[Path, typer.Argument(help="A Manim scene file.")],
     scene: Annotated[str | None, typer.Option(help="Scene class (default: the only one).")] = None,
     quality: Annotated[str, typer.Option(help="low, medium or high.")] = "low",
+    no_repair: Annotated[
+        bool,
+        typer.Option(
+            "--no-repair", help="Render the code as it is: no static, error or layout repair."
+        ),
+    ] = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     as_json: AsJson = False,
@@ -437,7 +443,7 @@ def render(
 
     async def run(code: str, q: Quality) -> FileRender:
         async with _store(data_dir, database_url) as store:
-            return await render_file(store, code, q, scene_name=scene)
+            return await render_file(store, code, q, scene_name=scene, repair=not no_repair)
 
     with _errors():
         if not file.is_file():
