@@ -7,6 +7,8 @@ or by passing any `BaseChatModel` instance; the agents never know which it is.
   OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM Studio, OpenRouter).
 - `anthropic:<model>` is `ChatAnthropic`, keyed by `ANTHROPIC_API_KEY`.
 - `offline` is the project's deterministic model (not an LLM).
+- `replay:<file.jsonl>` plays recorded coder answers back (`agents.replay`; not an LLM),
+  with `then` naming the model that answers what the recordings do not.
 
 Transient failures (429 honouring Retry-After, 5xx, timeouts, dropped connections) are
 retried by the provider SDK with exponential backoff and jitter, `max_retries` times;
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
@@ -26,7 +29,7 @@ __all__ = ["ROLES", "ModelFactory", "ModelSpec", "Provider", "Role", "default_sp
 
 Role = Literal["planner", "coder", "fixer", "assembler"]
 ROLES: tuple[Role, ...] = ("planner", "coder", "fixer", "assembler")
-Provider = Literal["openai", "anthropic", "offline"]
+Provider = Literal["openai", "anthropic", "offline", "replay"]
 # Families known to read images; anything else gets the layout report alone unless the
 # spec says `vision = true` (e.g. a local llava behind an OpenAI-compatible server).
 VISION_MODELS: dict[str, tuple[str, ...]] = {
@@ -50,12 +53,17 @@ class ModelSpec(BaseModel):
     vision: bool | None = Field(
         default=None, description="Whether the model reads images; None guesses by name."
     )
+    then: str | None = Field(
+        default=None,
+        description="replay only: the provider:model answering what the recordings do not.",
+    )
 
     @classmethod
     def parse(cls, text: str, **options: object) -> ModelSpec:
-        """Parse `openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-6` or `offline`."""
+        """Parse `openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-6`, `offline` or
+        `replay:answers.jsonl`."""
         provider, _, model = text.strip().partition(":")
-        if provider not in ("openai", "anthropic", "offline"):
+        if provider not in ("openai", "anthropic", "offline", "replay"):
             raise ValueError(
                 f"unknown model provider {provider!r} in {text!r}: "
                 "use provider:model, e.g. openai:gpt-4o-mini"
@@ -145,6 +153,11 @@ def build_model(spec: ModelSpec) -> BaseChatModel:
         from agents.offline.model import OfflineChatModel
 
         return OfflineChatModel()
+    if spec.provider == "replay":
+        from agents.replay import ReplayChatModel, load_recordings
+
+        then = build_model(ModelSpec.parse(spec.then)) if spec.then else None
+        return ReplayChatModel(recordings=load_recordings(Path(spec.model)), then=then)
     if spec.provider == "openai":
         from langchain_openai import ChatOpenAI
 

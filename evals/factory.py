@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from langchain_core.language_models import BaseChatModel
 
 from agents.models import ROLES, ModelFactory, ModelSpec, Role, build_model
+from agents.replay import ReplayChatModel
 from agents.usage import UsageMeter
 from evals.chaos import ChaosChatModel
 from evals.timing import CallTimer
@@ -48,8 +49,11 @@ def metered_model(spec: ModelSpec, meters: Meters) -> BaseChatModel:
     return build_model(spec).model_copy(update={"callbacks": [meters.usage, meters.timer]})
 
 
-def item_models(specs: Mapping[Role, ModelSpec], *, chaos: float, seed: int) -> ItemModels:
+def item_models(
+    specs: Mapping[Role, ModelSpec], *, chaos: float, seed: int, item: str | None = None
+) -> ItemModels:
     """Every role served by a metered model; with `chaos > 0` the coder's answers get faults.
+    A replay coder (`replay:FILE`) answers from the recordings of `item`.
 
     The meters sit on the chaos wrapper, not inside it, so each coder call counts once.
     """
@@ -59,10 +63,17 @@ def item_models(specs: Mapping[Role, ModelSpec], *, chaos: float, seed: int) -> 
     }
     wrapper = None
     if chaos > 0:
-        inner = build_model(specs["coder"])
+        inner = _for_item(build_model(specs["coder"]), item)
         callbacks = [meters.usage, meters.timer]
         wrapper = ChaosChatModel(inner=inner, rate=chaos, seed=seed, callbacks=callbacks)
         models["coder"] = wrapper
     else:
-        models["coder"] = metered_model(specs["coder"], meters)
+        models["coder"] = _for_item(metered_model(specs["coder"], meters), item)
     return ItemModels(ModelFactory(dict(specs), overrides=models), meters, wrapper)
+
+
+def _for_item(model: BaseChatModel, item: str | None) -> BaseChatModel:
+    """A replay model answering from `item`'s recordings; any other model as it is."""
+    if isinstance(model, ReplayChatModel) and item is not None:
+        return model.model_copy(update={"item": item})
+    return model

@@ -52,7 +52,9 @@ class ItemEnv:
 async def run_item(item: EvalItem, env: ItemEnv) -> ItemResult:
     """Generate the item's video, apply its edits, judge it; failures become results."""
     config, room, store = env.config, env.room, env.room.store
-    models = item_models(config.models, chaos=config.chaos, seed=item_seed(config.seed, item.id))
+    models = item_models(
+        config.models, chaos=config.chaos, seed=item_seed(config.seed, item.id), item=item.id
+    )
     limits = config.limits()
     request = GenerateRequest(
         prompt=item.prompt,
