@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from agents.calls import TruncatedAnswer, ask_code
 from agents.schemas import ScenePlan
 from prompts import load_prompt
+from tools.plugins import plugins_line
 from tools.speech import SceneNarration
 
 __all__ = [
@@ -54,6 +55,7 @@ class CoderRequest(BaseModel):
             "scene_plan": self.plan.model_dump_json(indent=2),
             "style": self.style,
             "narration_timing": narration_timing(self.narration),
+            "plugins": plugins_line(),
         }
         if self.mode != "write":
             values["code"] = self.code or ""

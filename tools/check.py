@@ -10,6 +10,7 @@ import ast
 import io
 import tokenize
 
+from tools.plugins import missing_plugin
 from tools.render.models import RenderError
 
 __all__ = ["MAX_CODE_BYTES", "check_code", "scene_classes", "truncation"]
@@ -45,6 +46,9 @@ def check_code(code: str, scene_name: str | None = None) -> RenderError | None:
             return cut
         excerpt = (exc.text or "").rstrip() or None
         return _error(type(exc).__name__, exc.msg, line=exc.lineno, excerpt=excerpt)
+    missing = missing_plugin(tree)
+    if missing is not None:
+        return missing
     scenes = scene_classes(tree)
     if scene_name is not None:
         if scene_name not in scenes:

@@ -306,11 +306,19 @@ def _bwrap(workdir: Path, *, root: bool) -> list[str]:
 
 
 def _read_only_binds() -> list[tuple[Path, Path]]:
-    """Fonts and TeX's configuration, the Python install, the virtualenv and the harness."""
+    """Fonts and TeX's configuration, the Python install, the virtualenv, Manim plugins
+    installed outside it, and the harness."""
+    from tools.plugins import plugin_paths  # tools.plugins imports this package's models
+
     binds = [(Path(path), Path(path)) for path in SYSTEM_PATHS if Path(path).exists()]
-    for prefix in sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}):
+    prefixes = sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()})
+    for prefix in prefixes:
         if not prefix.is_relative_to("/usr"):
             binds.append((prefix, prefix))
+    shown = [Path("/usr"), *prefixes]
+    for path in plugin_paths():
+        if not any(path.is_relative_to(root) for root in shown):
+            binds.append((path, path))
     tools = Path(__file__).resolve().parents[1]
     binds.append((tools, HARNESS_ROOT / tools.name))
     return binds
