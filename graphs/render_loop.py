@@ -21,7 +21,7 @@ from tools.layout_models import LayoutIssue, LayoutReport
 from tools.render.cache import RenderedScene, render_cached
 from tools.render.models import Quality, RenderError, RenderSettings
 from tools.render.runner import render_scene
-from tools.repair import layout_candidates, repair_after_error, repair_source
+from tools.repair import explain_error, layout_candidates, repair_after_error, repair_source
 from tools.store import Store
 
 __all__ = [
@@ -103,6 +103,7 @@ async def render_repaired(
     """
     code, repairs, error, steps = checked.code, list(checked.repairs), checked.error, 0
     max_steps = max_steps if repair else 0
+    seen: set[tuple[str, str, int | None]] = set()
     while True:
         result = error or await render_cached(code, store, settings, slots, scene_name=scene_name)
         if isinstance(result, RenderedScene):
@@ -110,11 +111,17 @@ async def render_repaired(
             if not repair or not result.layout.issues:
                 return done
             return await repair_layout(done, store, settings, slots, scene_name=scene_name)
-        if result.kind != "code" or steps >= max_steps:
-            return RepairedRender(code=code, result=result, repairs=repairs)
+        failed = RepairedRender(
+            code=code, result=explain_error(code, result) if repair else result, repairs=repairs
+        )
+        # A chain that meets an error it has already met makes no progress: stop it.
+        signature = (result.type, result.message, result.line)
+        if result.kind != "code" or steps >= max_steps or signature in seen:
+            return failed
+        seen.add(signature)
         after = repair_after_error(code, result)
         if after is None:
-            return RepairedRender(code=code, result=result, repairs=repairs)
+            return failed
         code, repairs, steps = after.code, repairs + after.repairs, steps + 1
         error = check_code(code, scene_name)
 

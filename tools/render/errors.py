@@ -86,10 +86,12 @@ def error_from_exception(exc: BaseException, scene_file: Path) -> RenderError:
     if tex is not None:
         return tex.model_copy(update={"line": line, "excerpt": excerpt})
     # A SyntaxError's str() repeats the file and line that `line` already carries.
-    message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
-    return RenderError(
-        kind="code", type=kind_type, message=_shorten(message), line=line, excerpt=excerpt
-    )
+    message = _shorten(exc.msg if isinstance(exc, SyntaxError) else str(exc))
+    if not message:
+        # e.g. `raise NotImplementedError()` inside a Manim method the scene relies on.
+        where = f" at line {line}" if line is not None else ""
+        message = f"{kind_type} raised with no message{where}: the call there is not supported"
+    return RenderError(kind="code", type=kind_type, message=message, line=line, excerpt=excerpt)
 
 
 def latex_error(message: str) -> RenderError | None:

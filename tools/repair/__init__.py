@@ -6,9 +6,16 @@
 (`graphs.render_loop`) runs them around each render; this package never renders.
 """
 
-from tools.repair.errors import repair_after_error
+from tools.repair.errors import explain_error, repair_after_error
 from tools.repair.layout import layout_candidates
 from tools.repair.models import Repair, Repaired
 from tools.repair.static import repair_source
 
-__all__ = ["Repair", "Repaired", "layout_candidates", "repair_after_error", "repair_source"]
+__all__ = [
+    "Repair",
+    "Repaired",
+    "explain_error",
+    "layout_candidates",
+    "repair_after_error",
+    "repair_source",
+]

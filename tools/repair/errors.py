@@ -1,13 +1,16 @@
-"""Error-driven repairs: one change keyed on a classified render error and the line at fault.
+"""Error-driven repairs: the changes a classified render error allows, keyed on the line.
 
 These fix what only shows at run time (a keyword a class does not take, an empty `play`,
 2-D points, indexing a one-part MathTex). Each rule reads the exception type and message,
-edits the user's line (or the definitions it uses), and declines when it is unsure.
+edits the user's line (or the definitions it uses), and declines when it is unsure; every
+rule that applies contributes, so independent fixes land in one step. `explain_error`
+rewrites the messages no rule can fix but that mislead a model (Manim's catch-all getter).
 """
 
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 from collections.abc import Callable
 
@@ -18,16 +21,22 @@ from tools.repair.source import (
     Fix,
     Source,
     apply_fixes,
+    call_name,
     delete_statement,
     drop_argument,
     insert_line,
     keyword,
     string_literal,
 )
-from tools.repair.tables import KNOWN_SETTERS
+from tools.repair.tables import (
+    KEYWORD_MEANINGS,
+    KNOWN_GETTERS,
+    KNOWN_SETTERS,
+    STROKE_ONLY_CLASSES,
+)
 from tools.repair.tex import tex_depth
 
-__all__ = ["ERROR_RULES", "repair_after_error"]
+__all__ = ["ERROR_RULES", "explain_error", "repair_after_error"]
 
 Rule = Callable[[Source, RenderError, int], Fix | None]
 
@@ -36,13 +45,15 @@ _MULTIPLE_VALUES = re.compile(r"got multiple values for (?:keyword )?argument '(
 _UNDEFINED_MACRO = re.compile(r"Undefined control sequence\.?\s*\\([A-Za-z@]+)")
 _NOT_DEFINED = re.compile(r"name '(\w+)' is not defined")
 _SHIM = "Mobject.__getattr__.<locals>.setter"
+_GETTER = "Mobject.__getattr__.<locals>.getter"
 _TEX_CALLS = ("MathTex", "Tex")
 _ASSET_CALLS = ("ImageMobject", "SVGMobject")
 _POINT_CALL_EXCLUDES = frozenset({"range", "zip", "enumerate", "min", "max", "len", "print"})
 
 
 def repair_after_error(code: str, error: RenderError) -> Repaired | None:
-    """One repair for a `code` error, or None when no rule is sure of a fix.
+    """Every repair the rules are sure of for a `code` error (independent edits applied
+    together), or None when none is.
 
     Example:
         >>> error = RenderError(kind="code", type="ValueError", line=5,
@@ -55,13 +66,41 @@ def repair_after_error(code: str, error: RenderError) -> Repaired | None:
     src = Source(code)
     if src.tree is None:
         return None
-    for rule in ERROR_RULES:
-        fix = rule(src, error, error.line)
-        if fix is not None:
-            fixed, applied = apply_fixes(code, [fix])
-            if fixed != code:
-                return Repaired(code=fixed, repairs=[str(r) for r in applied])
-    return None
+    fixes = [fix for rule in ERROR_RULES if (fix := rule(src, error, error.line)) is not None]
+    fixed, applied = apply_fixes(code, fixes)
+    if fixed == code:
+        return None
+    return Repaired(code=fixed, repairs=[str(r) for r in applied])
+
+
+def explain_error(code: str, error: RenderError) -> RenderError:
+    """The error as a model should read it: a call to a `get_*` method Manim does not have
+    fails inside its catch-all getter with a message about arguments; say "no such method"
+    and name the nearest real one.
+
+    Example:
+        >>> explain_error(code, getter_error).message
+        'axes.get_bar_graph() is no Manim method (...); the nearest real one: get_graph_label()'
+    """
+    if _GETTER not in error.message or error.line is None:
+        return error
+    src = Source(code)
+    if src.tree is None:
+        return error
+    for call in _calls_on(src, error.line):
+        func = call.func
+        if not isinstance(func, ast.Attribute) or not func.attr.startswith("get_"):
+            continue
+        if func.attr in KNOWN_GETTERS:
+            continue
+        near = difflib.get_close_matches(func.attr, sorted(KNOWN_GETTERS), n=1, cutoff=0.6)
+        hint = f"; the nearest real one: {near[0]}()" if near else ""
+        message = (
+            f"no such method: {src.text(func)}() is not a Manim method (Manim's catch-all "
+            f"`get_*` getter answered the name and rejected the arguments){hint}"
+        )
+        return error.model_copy(update={"message": message, "type": "NoSuchMethod"})
+    return error
 
 
 def _without_line(code: str, error: RenderError) -> Repaired | None:
@@ -131,19 +170,48 @@ def _unknown_setter(src: Source, error: RenderError, line: int) -> Fix | None:
 
 
 def _unexpected_keyword(src: Source, error: RenderError, line: int) -> Fix | None:
-    """Drop a keyword the called class does not take (every call on the line passing it)."""
+    """A keyword the called class does not take: renamed to what the class calls it
+    (`opacity=` → `fill_opacity=` or `stroke_opacity=`), else dropped; in every call to the
+    same callable in the file, so the next call does not fail the same way."""
     match = _UNEXPECTED_KEYWORD.search(error.message)
-    if error.type != "TypeError" or match is None:
+    if error.type != "TypeError" or match is None or "__getattr__.<locals>" in error.message:
         return None
     name = match.group(1)
-    edits = [
-        drop_argument(src, call, kw)
-        for call in _calls_on(src, line)
-        if (kw := keyword(call, name)) is not None
-    ]
-    if not edits:
+    callees = {call_name(c) for c in _calls_on(src, line) if keyword(c, name) is not None}
+    calls = [c for c in src.calls() if call_name(c) in callees and keyword(c, name) is not None]
+    if not calls:
         return None
-    return Fix(tuple(edits), Repair("error", f"dropped unsupported keyword {name}=", line))
+    edits, renamed = [], set()
+    for call in calls:
+        kw = keyword(call, name)
+        assert kw is not None
+        real = _real_keyword(name, call)
+        if real is not None and keyword(call, real) is None:
+            start = src.span(kw)[0]
+            edits.append(Edit(start, start + len(name), real))
+            renamed.add(real)
+        else:
+            edits.append(drop_argument(src, call, kw))
+    at = next((c for c in calls if c.lineno <= line <= (c.end_lineno or c.lineno)), calls[0])
+    where = keyword(at, name)
+    assert where is not None
+    what = (
+        f"renamed keyword {name}= → {'/'.join(sorted(renamed))}="
+        if renamed
+        else (f"dropped unsupported keyword {name}=")
+    )
+    if len(calls) > 1:
+        what += f" in {len(calls)} calls"
+    return Fix(tuple(edits), Repair("error", what, where.lineno))
+
+
+def _real_keyword(name: str, call: ast.Call) -> str | None:
+    """What the called class names the keyword, by the kind of object it makes."""
+    meanings = KEYWORD_MEANINGS.get(name)
+    if meanings is None:
+        return None
+    filled, stroked = meanings
+    return stroked if call_name(call) in STROKE_ONLY_CLASSES else filled
 
 
 def _multiple_values(src: Source, error: RenderError, line: int) -> Fix | None:
