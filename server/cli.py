@@ -246,6 +246,7 @@ def _run(
     as_json: bool,
     models: ModelConfig,
     narration: NarrationSettings | None = None,
+    output: Path | None = None,
 ) -> None:
     """Submit a job and run it here, checkpointed: `manimgraph resume` continues it."""
 
@@ -265,7 +266,7 @@ def _run(
         stderr.print(f"job {job.id} · project {job.project_id}", style="dim", highlight=False)
         return job
 
-    asyncio.run(_drive(data_dir, database_url, models, as_json, submit_and_run))
+    asyncio.run(_drive(data_dir, database_url, models, as_json, submit_and_run, output))
 
 
 async def _drive(
@@ -274,9 +275,10 @@ async def _drive(
     models: ModelConfig | None,
     as_json: bool,
     pick: Callable[[JobRoom], Awaitable[JobRecord]],
+    output: Path | None = None,
 ) -> None:
-    """Run the job `pick` chooses with progress bars, then print its summary. A failed job
-    prints its JSON too (with --json) and exits 1."""
+    """Run the job `pick` chooses with progress bars, then print its summary (and save its
+    video to `output`). A failed job prints its JSON too (with --json) and exits 1."""
     async with _room(data_dir, database_url, models) as room:
         job = await pick(room)
         try:
@@ -289,6 +291,11 @@ async def _drive(
             _fail(str(exc), 1)
         done = await room.store.get_job(job.id)
         data = _local_summary(summary, room.store.artifacts, done)
+        if output is not None and summary.video:
+            name = f"{summary.project_id}-v{summary.version}.mp4"
+            saved = await _save_video(room.store.artifacts, summary.video, output, name)
+            data["output"] = str(saved)
+            stderr.print(f"saved the video to {saved}", style="dim", highlight=False)
     _print_summary(summary, data, as_json)
 
 
@@ -316,6 +323,10 @@ def generate(
     max_cost: MaxCost = None,
     voice: VoiceFlag = None,
     burn_subtitles: BurnSubtitles = False,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Also save the video to this file or directory."),
+    ] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     as_json: AsJson = False,
@@ -335,7 +346,7 @@ def generate(
             {"default": model, "planner": planner, "coder": coder, "fixer": fixer},
             {"max_calls": max_calls, "max_tokens": max_tokens, "max_cost_usd": max_cost},
         )
-        _run(request, data_dir, database_url, as_json, models, _narration(voice, models))
+        _run(request, data_dir, database_url, as_json, models, _narration(voice, models), output)
 
 
 @app.command()
@@ -560,7 +571,7 @@ def _alive(pid: int) -> bool:
 
 @app.command()
 def cleanup(
-    max_age: Annotated[float, typer.Option("--max-age", help="Age in hours.", min=0)],
+    max_age: Annotated[float, typer.Option("--max-age", help="Age in hours.", min=0)] = 24,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Count, delete nothing.")] = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
@@ -573,7 +584,18 @@ def cleanup(
             return await store.cleanup(timedelta(hours=max_age), dry_run=dry_run)
 
     with _errors():
-        _show(asyncio.run(run()), as_json)
+        report = asyncio.run(run())
+    if as_json:
+        _show(report, True)
+        return
+    verb = "would delete" if dry_run else "deleted"
+    Console().print(
+        f"{verb} {report.jobs_deleted} finished jobs, {report.work_dirs_deleted} scratch "
+        f"directories and {report.artifacts_deleted} unused files older than {max_age:g} h "
+        f"({report.bytes_freed / 1e6:.1f} MB)",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()
@@ -617,6 +639,137 @@ def doctor(
         Console().print(table)
     if report.status == "unhealthy":
         raise typer.Exit(1)
+
+
+async def _save_video(artifacts: ArtifactStore, key: str, output: Path, default_name: str) -> Path:
+    """Copy the video `key` to `output` (a file, or a directory to put `default_name` in)."""
+    target = output / default_name if output.is_dir() else output
+    stream = await artifacts.open_stream(key)
+    with target.open("wb") as file:
+        async for chunk in stream.chunks:
+            file.write(chunk)
+    return target
+
+
+@app.command()
+def download(
+    project_id: str,
+    version: Annotated[
+        int | None, typer.Option("--version", help="Which version (default: the current).", min=1)
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File or directory (default: PROJECT-vN.mp4 here)."),
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """Save a project's video (the current version, or --version) to a file."""
+
+    async def run() -> dict[str, Any]:
+        async with _store(data_dir, database_url) as store:
+            project = await store.get_project(project_id)
+            if project is None:
+                raise UserError(f"no project {project_id}")
+            if not project.versions:
+                raise UserError(f"project {project_id} has no video yet")
+            found = project.versions[-1] if version is None else None
+            for candidate in project.versions:
+                if candidate.version == version:
+                    found = candidate
+            if found is None:
+                raise UserError(f"project {project_id} has no version {version}")
+            name = f"{project_id}-v{found.version}.mp4"
+            path = await _save_video(store.artifacts, found.video, output or Path(name), name)
+            return {"path": str(path), "version": found.version, "bytes": path.stat().st_size}
+
+    with _errors():
+        saved = asyncio.run(run())
+    if as_json:
+        _show(saved, True)
+    else:
+        Console().print(
+            f"saved version {saved['version']} to {saved['path']}", highlight=False, soft_wrap=True
+        )
+
+
+@app.command()
+def revert(
+    project_id: str,
+    scene_number: Annotated[int, typer.Argument(help="Which scene (1-based).", min=1)],
+    version: Annotated[int, typer.Argument(help="The scene version to make current.", min=1)],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """Make an old version of a scene current again: a new project version, nothing
+    re-rendered, history kept. Refused while another job changes the project."""
+    from graphs.assembly import revert_scene
+    from graphs.jobs import ProjectBusy
+
+    async def run() -> tuple[JobSummary, dict]:
+        async with _room(data_dir, database_url) as room:
+            await room.check_scene(project_id, scene_number, owner=None)
+            try:
+                await room.check_idle(project_id)
+            except ProjectBusy as exc:
+                raise UserError(str(exc)) from exc
+            await revert_scene(room.store, project_id, scene_number, version)
+            summary = await project_summary(room.store, project_id)
+            return summary, _local_summary(summary, room.store.artifacts, None)
+
+    with _errors():
+        summary, data = asyncio.run(run())
+        _print_summary(summary, data, as_json)
+
+
+@app.command("jobs")
+def list_jobs(
+    status_: Annotated[
+        str | None,
+        typer.Option(
+            "--status", help="queued, running, completed, failed or cancelled (default: all)."
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.", min=1)] = 50,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """List jobs, newest first: kind, status, stage, progress, project."""
+    from typing import get_args
+
+    from tools.store import JobStatus
+
+    if status_ is not None and status_ not in get_args(JobStatus):
+        _fail(f"unknown status {status_!r}: use one of {', '.join(get_args(JobStatus))}", 2)
+
+    async def read() -> tuple[list[JobRecord], int]:
+        async with _store(data_dir, database_url) as store:
+            jobs = await store.list_jobs(status_, limit=limit)  # type: ignore[arg-type]
+            return jobs, await store.count_jobs(status_)  # type: ignore[arg-type]
+
+    with _errors():
+        jobs, count = asyncio.run(read())
+    if as_json:
+        _show({"data": [_job_json(job) for job in jobs], "count": count}, True)
+        return
+    table = Table(title=f"{count} jobs" + (f" {status_}" if status_ else ""))
+    table.add_column("job_id", no_wrap=True, min_width=32)
+    for column in ("kind", "status", "stage", "progress", "project_id", "created_at"):
+        table.add_column(column, overflow="fold")
+    for job in jobs:
+        table.add_row(
+            job.id,
+            job.kind,
+            job.status,
+            job.stage or "",
+            f"{job.progress:.0%}",
+            job.project_id or "",
+            job.created_at.isoformat(timespec="seconds"),
+        )
+    Console().print(table)
 
 
 keys = typer.Typer(help="API keys of the server.", no_args_is_help=True)

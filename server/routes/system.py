@@ -44,7 +44,7 @@ async def system_stats(_: CallerDep, store: StoreDep) -> SystemStats:
 @router.post(
     f"{API}/system/cleanup",
     response_model=CleanupResult,
-    responses=error_responses(401, 403, 429),
+    responses=error_responses(400, 401, 403, 429),
 )
 async def system_cleanup(_: AdminDep, store: StoreDep, body: CleanupBody) -> CleanupResult:
     """Delete finished jobs, scratch directories and unused files older than
