@@ -33,6 +33,7 @@ from agents.usage import Budget
 from graphs.limits import Limits
 from graphs.requests import GenerateRequest
 from tools.render.models import Quality
+from tools.speech import NarrationSettings
 
 __all__ = ["ConfigError", "EvalConfig", "ResolvedConfig", "load_config"]
 
@@ -62,6 +63,11 @@ class EvalConfig(BaseModel):
     style: str = "dark"
     target_duration: float = Field(
         default=GenerateRequest.model_fields["target_duration"].default, ge=5, le=600
+    )
+    narration: NarrationSettings = Field(
+        default_factory=lambda: NarrationSettings(voice="none"),
+        description="The voice; silent by default, so a run measures the models and its "
+        "videos keep their planned lengths.",
     )
 
     def limits(self) -> Limits:

@@ -63,7 +63,8 @@ async def run_item(item: EvalItem, env: ItemEnv) -> ItemResult:
         quality=config.quality,
         target_duration=config.target_duration,
     )
-    job = await room.submit(JobSpec(request=request, models=config.models, limits=limits))
+    spec = JobSpec(request=request, models=config.models, limits=limits, narration=config.narration)
+    job = await room.submit(spec)
     trace = EventTrace()
     started = time.perf_counter()
     failure = await _execute(room, job, models.factory, trace)

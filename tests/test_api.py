@@ -63,6 +63,29 @@ def test_generate_poll_result_download(served: Any, tmp_path: Path) -> None:
     )
 
 
+def test_subtitles_are_served_as_srt_and_webvtt_from_the_result_link(served: Any) -> None:
+    client, _, accepted = served
+    body = client.get(f"/api/v1/jobs/{accepted['job_id']}/result").json()
+    srt = client.get(body["subtitles_url"])
+    assert srt.status_code == 200, srt.text
+    assert srt.headers["content-type"].startswith("application/x-subrip")
+    cues = srt.text.strip().split("\n\n")
+    assert cues[0].startswith("1\n00:00:00,") and len(cues) >= 2
+    vtt = client.get(body["subtitles_url"].replace("format=srt", "format=vtt"))
+    assert vtt.status_code == 200 and vtt.headers["content-type"].startswith("text/vtt")
+    assert vtt.text.startswith("WEBVTT\n\n1\n00:00:00.")
+    project = client.get(f"/api/v1/projects/{accepted['project_id']}").json()
+    assert project["versions"][0]["subtitles_url"].endswith("&format=srt")
+    assert (
+        client.get(f"/api/v1/projects/{accepted['project_id']}/subtitles?format=ass").status_code
+        == 422
+    )
+    assert (
+        client.get(f"/api/v1/projects/{accepted['project_id']}/subtitles?version=99").status_code
+        == 404
+    )
+
+
 def test_edit_scene_makes_version_two(served: Any) -> None:
     client, _, accepted = served
     project_id = accepted["project_id"]

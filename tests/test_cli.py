@@ -113,7 +113,7 @@ def test_edit_makes_version_two_and_keeps_the_rest(project: tuple[Path, dict[str
     assert v2.code != v1.code
     assert v2.edit_prompt == "make the title red and slow down"
     probe = ffprobe(Path(out["video"]))
-    assert probe["streams"] == 1
+    assert probe["streams"] == 2  # the pictures and the offline voice-over
     assert probe["duration"] == pytest.approx(
         sum(ffprobe(Path(s["video"]))["duration"] for s in out["scenes"]), abs=0.3
     )

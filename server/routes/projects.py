@@ -134,10 +134,10 @@ async def thumbnail(
 
 @router.get(
     "/{project_id}/subtitles",
-    response_class=PlainTextResponse,
+    response_class=Response,
     responses={
         200: {
-            "content": {media: {} for media in SUBTITLES.values()},
+            "content": {media: {"schema": {"type": "string"}} for media in SUBTITLES.values()},
             "description": "The subtitles, timed from the spoken narration.",
         },
         **error_responses(401, 404, 409, 429),
@@ -151,7 +151,7 @@ async def subtitles(
     format: Annotated[
         Literal["srt", "vtt"], Query(description="srt (SubRip) or vtt (WebVTT).")
     ] = "srt",
-) -> PlainTextResponse:
+) -> Response:
     """The video's subtitles: one cue or more per narration segment, timed by the voice."""
     project = await owned_project(store, project_id, caller)
     chosen = _project_version(project, version)
@@ -162,9 +162,9 @@ async def subtitles(
     except FileNotFoundError as exc:
         raise ApiError(404, "not_found", "the file is missing from the artifact store") from exc
     name = f"{project.id}-v{chosen.version}.{format}"
-    return PlainTextResponse(
+    return Response(
         webvtt_from_srt(text) if format == "vtt" else text,
-        media_type=SUBTITLES[format],
+        media_type=f"{SUBTITLES[format]}; charset=utf-8",
         headers={"Content-Disposition": f'inline; filename="{name}"'},
     )
 
