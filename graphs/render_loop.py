@@ -199,6 +199,7 @@ class FileRender(BaseModel):
     """What `manimgraph render --json` prints."""
 
     ok: bool
+    code: str = Field(description="The code rendered last: the file after its repairs.")
     video: str | None = Field(default=None, description="A path or an s3:// URL.")
     duration: float | None = None
     layout_issues: list[LayoutIssue] = Field(default_factory=list)
@@ -233,9 +234,10 @@ async def render_file(
     )
     result = done.result
     if isinstance(result, RenderError):
-        return FileRender(ok=False, error=result, repairs=done.repairs)
+        return FileRender(ok=False, code=done.code, error=result, repairs=done.repairs)
     return FileRender(
         ok=True,
+        code=done.code,
         video=store.artifacts.describe(result.video),
         duration=result.duration,
         layout_issues=result.layout.issues,
