@@ -18,7 +18,10 @@ def hunt():
     for pid in os.listdir("/proc"):
         for part in ("environ", "cmdline"):
             try:
-                found += [m.group().decode() for m in KEY.finditer(Path(f"/proc/{pid}/{part}").read_bytes())]
+                found += [
+                    m.group().decode()
+                    for m in KEY.finditer(Path(f"/proc/{pid}/{part}").read_bytes())
+                ]
             except (OSError, ValueError):
                 continue
     paths = []
