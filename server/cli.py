@@ -17,45 +17,27 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, context
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-import uvicorn
 from platformdirs import user_data_dir
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from agents.calls import ProviderError
-from agents.config import ConfigError, ModelConfig, load_model_config
-from graphs.errors import JobError, NotFound
-from graphs.jobs import (
-    TERMINAL_STATUSES,
-    JobOutcome,
-    JobRecord,
-    JobRoom,
-    JobSummary,
-    project_summary,
-)
-from graphs.limits import Limits
-from graphs.render_loop import FileRender, render_file
-from graphs.requests import EditRequest, GenerateRequest, JobRequest, JobSpec
-from server.health import HealthReport, check_health
-from server.main import create_app
-from server.progress_view import ProgressView
-from server.settings import LOOPBACK_HOSTS, Settings
-from server.worker import run_worker
-from tools.render.models import Quality
-from tools.render.sandbox import LAYERS, current_sandbox, sandbox_warning
-from tools.speech import NarrationSettings
-from tools.store import (
-    ApiKeyRecord,
-    ArtifactStore,
-    CleanupReport,
-    ProjectSummary,
-    Store,
-    StoreError,
-)
+# Heavy modules (LangChain, LangGraph, SQLAlchemy, the render tools, uvicorn) are imported
+# in the commands that use them, so `--help`, `list`, `show` and `status` answer fast
+# (bench/cli_startup.py measures it).
+if TYPE_CHECKING:
+    from agents.config import ModelConfig
+    from graphs.jobs import JobRecord, JobRoom, JobSummary
+    from graphs.render_loop import FileRender
+    from graphs.requests import JobRequest
+    from server.health import HealthReport
+    from tools.render.models import Quality
+    from tools.speech import NarrationSettings
+    from tools.store import ApiKeyRecord, ArtifactStore, CleanupReport, ProjectSummary, Store
+
 
 __all__ = ["app"]
 
@@ -129,10 +111,30 @@ def _errors() -> Iterator[None]:
         yield
     except ValidationError as exc:
         _fail(_validation_line(exc), 2)
-    except (UserError, NotFound, StoreError, ConfigError) as exc:
-        _fail(str(exc), 2)
-    except (JobError, ProviderError) as exc:
-        _fail(str(exc), 1)
+    except Exception as exc:
+        if isinstance(exc, _loaded(USER_ERRORS)):
+            _fail(str(exc), 2)
+        if isinstance(exc, _loaded(JOB_ERRORS)):
+            _fail(str(exc), 1)
+        raise
+
+
+USER_ERRORS = (
+    ("graphs.errors", "NotFound"),
+    ("tools.store", "StoreError"),
+    ("agents.config", "ConfigError"),
+)
+JOB_ERRORS = (("graphs.errors", "JobError"), ("agents.calls", "ProviderError"))
+
+
+def _loaded(names: tuple[tuple[str, str], ...]) -> tuple[type[Exception], ...]:
+    """The classes `names` lists from modules already imported: a module the command did
+    not import cannot have raised one, so it is not imported just to be checked."""
+    found: list[type[Exception]] = [UserError]
+    for module, name in names:
+        if module in sys.modules:
+            found.append(getattr(sys.modules[module], name))
+    return tuple(found)
 
 
 def _data_dir(data_dir: Path | None) -> Path:
@@ -141,6 +143,8 @@ def _data_dir(data_dir: Path | None) -> Path:
 
 @asynccontextmanager
 async def _store(data_dir: Path | None, database_url: str | None) -> AsyncIterator[Store]:
+    from tools.store import Store
+
     store = await Store.open(
         _data_dir(data_dir), database_url=database_url, artifacts_url=_artifacts_url()
     )
@@ -153,6 +157,8 @@ async def _store(data_dir: Path | None, database_url: str | None) -> AsyncIterat
 def _room(
     data_dir: Path | None, database_url: str | None, models: ModelConfig | None = None
 ) -> AbstractAsyncContextManager[JobRoom]:
+    from graphs.jobs import JobRoom
+
     options = {"models": models} if models is not None else {}
     return JobRoom.open(
         _data_dir(data_dir), database_url=database_url, artifacts_url=_artifacts_url(), **options
@@ -175,6 +181,8 @@ def _show(payload: BaseModel | dict[str, Any], as_json: bool) -> None:
 
 def _local_summary(summary: JobSummary, artifacts: ArtifactStore, job: JobRecord | None) -> dict:
     """The CLI's JSON: the summary with artifact keys turned into file paths or s3:// URLs."""
+    from graphs.jobs import JobOutcome
+
     data = summary.model_dump(mode="json")
     for name in ("video", "thumbnail", "subtitles", "manifest"):
         key = data[name]
@@ -204,7 +212,7 @@ def _print_summary(summary: JobSummary, data: dict, as_json: bool) -> None:
             str(scene.attempts),
         )
     stderr.print(table)
-    if "usage" in data:
+    if data.get("usage"):
         total = data["usage"]["total"]
         stderr.print(
             f"models: {total['calls']} calls, {total['input_tokens'] + total['output_tokens']}"
@@ -227,6 +235,8 @@ def _model_config(
     budget: dict[str, int | float | None],
 ) -> ModelConfig:
     """Models and budget from the config file, the environment and these flags."""
+    from agents.config import load_model_config
+
     loaded = load_model_config(config, flags=flags)
     caps = {name: value for name, value in budget.items() if value is not None}
     return loaded.model_copy(update={"budget": loaded.budget.model_copy(update=caps)})
@@ -234,6 +244,8 @@ def _model_config(
 
 def _narration(voice: str | None, models: ModelConfig) -> NarrationSettings | None:
     """The voice the flag names, at the configured speed; None leaves the default."""
+    from tools.speech import NarrationSettings
+
     if voice is None:
         return None
     return NarrationSettings(voice=voice, speed=models.narration.speed)
@@ -249,6 +261,9 @@ def _run(
     output: Path | None = None,
 ) -> None:
     """Submit a job and run it here, checkpointed: `manimgraph resume` continues it."""
+    from graphs.limits import Limits
+    from graphs.requests import JobSpec
+    from tools.render.sandbox import current_sandbox, sandbox_warning
 
     async def submit_and_run(room: JobRoom) -> JobRecord:
         spec = JobSpec(
@@ -279,6 +294,10 @@ async def _drive(
 ) -> None:
     """Run the job `pick` chooses with progress bars, then print its summary (and save its
     video to `output`). A failed job prints its JSON too (with --json) and exits 1."""
+    from agents.calls import ProviderError
+    from graphs.errors import JobError
+    from server.progress_view import ProgressView
+
     async with _room(data_dir, database_url, models) as room:
         job = await pick(room)
         try:
@@ -332,6 +351,8 @@ def generate(
     as_json: AsJson = False,
 ) -> None:
     """Make a new project (a video) from a prompt."""
+    from graphs.requests import GenerateRequest
+
     with _errors():
         request = GenerateRequest(
             prompt=prompt,
@@ -368,6 +389,8 @@ def edit(
     as_json: AsJson = False,
 ) -> None:
     """Turn one scene into a new version and re-assemble the video."""
+    from graphs.requests import EditRequest
+
     with _errors():
         request = EditRequest(
             project_id=project_id,
@@ -391,6 +414,7 @@ def show(
     as_json: AsJson = False,
 ) -> None:
     """Show a project's current version and its scenes."""
+    from graphs.jobs.summary import project_summary
 
     async def read() -> tuple[JobSummary, dict]:
         async with _store(data_dir, database_url) as store:
@@ -451,6 +475,7 @@ def render(
     as_json: AsJson = False,
 ) -> None:
     """Check and render one scene file through the same path the agents use."""
+    from graphs.render_loop import render_file
 
     async def run(code: str, q: Quality) -> FileRender:
         async with _store(data_dir, database_url) as store:
@@ -484,6 +509,8 @@ def status(
     as_json: AsJson = False,
 ) -> None:
     """A job's status, stage, progress and scenes, whichever process runs it."""
+    from server.progress_view import ProgressView
+    from tools.store import TERMINAL_STATUSES
 
     async def read() -> JobRecord:
         async with _store(data_dir, database_url) as store:
@@ -534,6 +561,7 @@ def resume(
     Finished scenes are not rendered again. A job whose runner died is taken over once
     its lease runs out.
     """
+    from agents.config import load_model_config
 
     async def pick(room: JobRoom) -> JobRecord:
         job = await room.resume(job_id)
@@ -617,6 +645,8 @@ def doctor(
     data_dir: DataDir = None, database_url: DatabaseUrl = None, as_json: AsJson = False
 ) -> None:
     """Check what renders need (database, disk, manim, LaTeX, ffmpeg) and the sandbox layers."""
+    from server.health import check_health
+    from tools.render.sandbox import LAYERS
 
     async def run() -> HealthReport:
         async with _store(data_dir, database_url) as store:
@@ -707,6 +737,7 @@ def revert(
     re-rendered, history kept. Refused while another job changes the project."""
     from graphs.assembly import revert_scene
     from graphs.jobs import ProjectBusy
+    from graphs.jobs.summary import project_summary
 
     async def run() -> tuple[JobSummary, dict]:
         async with _room(data_dir, database_url) as room:
@@ -865,6 +896,10 @@ def serve(
 ) -> None:
     """Run the REST API; jobs run in this process, and any server on the same database
     takes over the jobs of one that died."""
+    import uvicorn
+
+    from server.main import create_app
+    from server.settings import LOOPBACK_HOSTS, Settings
 
     async def open_api() -> bool:
         async with _store(settings.data_dir, settings.database_url) as store:
@@ -898,6 +933,9 @@ def worker(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Run jobs from the Redis queue (`MANIMGRAPH_REDIS_URL`) until SIGINT or SIGTERM."""
+    from server.settings import Settings
+    from server.worker import run_worker
+
     with _errors():
         settings = Settings(
             **({"data_dir": data_dir} if data_dir else {}),
@@ -910,5 +948,15 @@ def worker(
         asyncio.run(run_worker(settings, concurrency=concurrency, render_slots=slots))
 
 
-for _command in entry_points(group="manimgraph.cli"):
-    app.add_typer(_command.load(), name=_command.name)
+def _add_plugins(argv: list[str]) -> None:
+    """Command groups other packages add (`manimgraph.cli` entry points, e.g. `eval`):
+    the one the command line names is loaded; the others are listed by name, unloaded."""
+    for command in entry_points(group="manimgraph.cli"):
+        if command.name in argv[1:2]:
+            app.add_typer(command.load(), name=command.name)
+        else:
+            help_text = f"Commands of {command.module}: see `manimgraph {command.name} --help`."
+            app.add_typer(typer.Typer(), name=command.name, help=help_text)
+
+
+_add_plugins(sys.argv)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from graphs.jobs import JobProgress
+from tools.store import JobProgress
 
 __all__ = ["ProgressView"]
 
