@@ -155,7 +155,9 @@ def _cluster(root: Path, postgres: str, workers: int) -> Iterator[tuple[Server, 
         url = stack.enter_context(fresh_database(postgres, root))
         assert url is not None
         artifacts = {"MANIMGRAPH_ARTIFACTS_URL": _bucket()}
-        env = {"MANIMGRAPH_REDIS_URL": redis.url, **artifacts}
+        # All jobs are submitted at once, more than the default 4 per key.
+        env = {"MANIMGRAPH_REDIS_URL": redis.url, "MANIMGRAPH_MAX_JOBS_PER_KEY": "100"}
+        env |= artifacts
         api = Server(root / "api", url, **env)
         stack.callback(api.stop)
         started: list[Worker] = []
