@@ -326,11 +326,16 @@ class JobResult(BaseModel):
 
     job_id: str
     project_id: str
+    title: str = Field(description="The video's title, as the planner wrote it.")
     version: int
     video_url: str
     thumbnail_url: str
     subtitles_url: str = Field(description="SubRip subtitles; `format=vtt` gives WebVTT.")
     duration: float
+    completed_at: datetime = Field(description="When the job completed (UTC).")
+    generation_time_seconds: float = Field(
+        ge=0, description="From the job's first stage to its completion (queueing excluded)."
+    )
     scenes: list[SceneResult]
     usage: UsageReport = Field(description="Model calls, tokens, speech and estimated cost.")
 

@@ -98,14 +98,19 @@ def job_result(job: JobRecord, project: ProjectRecord | None) -> JobResult | Non
             )
         )
     download = f"{API}/projects/{project.id}/download?version={summary.version}"
+    stages = job.progress_state.stages
+    started = stages[0].started_at if stages else job.created_at
     return JobResult(
         job_id=job.id,
         project_id=project.id,
+        title=summary.title,
         version=summary.version,
         video_url=download,
         thumbnail_url=f"{API}/projects/{project.id}/thumbnail?version={summary.version}",
         subtitles_url=_subtitles_url(project.id, summary.version),
         duration=summary.duration,
+        completed_at=job.updated_at,
+        generation_time_seconds=max(0.0, (job.updated_at - started).total_seconds()),
         scenes=scenes,
         usage=JobOutcome.of(job).usage,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,13 @@ def test_generate_poll_result_download(served: Any, tmp_path: Path) -> None:
 
     result = client.get(f"/api/v1/jobs/{accepted['job_id']}/result")
     assert result.status_code == 200
+    body = result.json()
+    job = client.get(f"/api/v1/jobs/{accepted['job_id']}").json()
+    assert body["title"] == client.get(f"/api/v1/projects/{accepted['project_id']}").json()["title"]
+    assert datetime.fromisoformat(body["completed_at"]) >= datetime.fromisoformat(
+        job["stages"][0]["started_at"]
+    )
+    assert 0 < body["generation_time_seconds"] < 600
     body = result.json()
     assert [s["number"] for s in body["scenes"]] == [1, 2]
     assert all(s["version"] == 1 and not s["fallback_used"] for s in body["scenes"])
