@@ -13,6 +13,7 @@ import pytest
 from tools.media import (
     MediaError,
     add_voice_over,
+    burn_subtitles,
     concat,
     hold_last_frame,
     probe,
@@ -206,7 +207,7 @@ def test_voice_over_is_one_aac_track_fitted_to_each_clip(
     long_voice = tmp_path / "long.wav"
     long_voice.write_bytes(wav_bytes(tone * 3))  # 3 s under a 1 s clip: cut at the join
     short_voice = tmp_path / "short.wav"
-    short_voice.write_bytes(wav_bytes(tone[: SAMPLE_RATE]))  # 0.5 s: padded with silence
+    short_voice.write_bytes(wav_bytes(tone[:SAMPLE_RATE]))  # 0.5 s: padded with silence
     clips = [videos["small_1s"], videos["small_1s"], videos["small_1s"]]
     joined = concat(clips, tmp_path / "joined.mp4")
     length = probe(videos["small_1s"]).duration or 0.0
@@ -225,6 +226,25 @@ def test_a_clip_holds_its_last_frame_to_the_asked_length(
     info = probe(held)
     assert info.duration is not None and abs(info.duration - 2.5) < 0.1
     assert (info.width, info.height, info.audio_codec) == (640, 360, None)
+
+
+def test_burned_subtitles_change_the_pictures_while_they_show(
+    videos: dict[str, Path], tmp_path: Path
+) -> None:
+    cues = tmp_path / "cues.srt"
+    cues.write_text(srt(scene_cues(0.0, 0.5, ["SUBTITLE TEXT"], None)), encoding="utf-8")
+    burned = burn_subtitles(videos["small_1s"], cues, tmp_path / "burned.mp4")
+    assert probe(burned).duration == pytest.approx(probe(videos["small_1s"]).duration, abs=0.1)
+
+    def frame(video: Path, at: float) -> bytes:
+        command = ["ffmpeg", "-v", "error", "-ss", str(at), "-i", str(video), "-frames:v", "1"]
+        return subprocess.run([*command, "-f", "rawvideo", "-"], capture_output=True).stdout
+
+    shown, gone = (
+        sum(abs(a - b) for a, b in zip(frame(video, at), frame(burned, at), strict=True))
+        for video, at in ((videos["small_1s"], 0.2), (videos["small_1s"], 0.8))
+    )
+    assert shown > 4 * gone  # the cue is drawn at 0.2 s, gone at 0.8 s (only re-encoding noise)
 
 
 def json_streams(path: Path) -> list[dict]:
