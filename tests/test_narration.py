@@ -18,6 +18,7 @@ from agents.offline.archetypes.specs import build_spec, fit_narration
 from agents.offline.narration import change_narration, without_narration
 from agents.offline.planning import plan_video
 from agents.schemas import ScenePlan
+from agents.usage import Budget, BudgetExhausted, UsageMeter
 from graphs.context import VideoContext
 from graphs.jobs import JobSummary
 from graphs.requests import EditRequest, GenerateRequest, JobSpec
@@ -198,6 +199,36 @@ def test_a_paid_voice_without_its_key_is_a_clear_error() -> None:
         provider_for(NarrationSettings(voice="openai:alloy").voice_id(), {})
     with pytest.raises(SpeechError, match="ELEVENLABS_API_KEY is not set"):
         provider_for(NarrationSettings(voice="elevenlabs:abc").voice_id(), {})
+
+
+def test_speech_is_priced_and_counts_against_the_cost_cap() -> None:
+    meter = UsageMeter(Budget(max_cost_usd=0.01))
+    meter.admit_speech()
+    added = meter.record_speech(
+        "elevenlabs",
+        "eleven_multilingual_v2",
+        syntheses=3,
+        reused=2,
+        characters=120,
+        audio_seconds=9.0,
+        seconds=1.5,
+    )
+    assert added.cost_usd == pytest.approx(120 * 100 / 1e6)
+    meter.record_speech(
+        "openai",
+        "gpt-4o-mini-tts",
+        syntheses=1,
+        reused=0,
+        characters=10,
+        audio_seconds=60.0,
+        seconds=1.0,
+    )
+    report = meter.report()
+    assert report.speech["openai"].cost_usd == pytest.approx(0.015)
+    assert report.cost_usd == pytest.approx(0.012 + 0.015)
+    with pytest.raises(BudgetExhausted):
+        meter.admit_speech()
+    assert meter.report().budget_exhausted
 
 
 def _no_provider(voice: Voice) -> Any:
