@@ -79,6 +79,7 @@ async def run_item(item: EvalItem, env: ItemEnv) -> ItemResult:
         target_seconds=config.target_duration,
     )
     result = await item_result(item, store, env.out_dir, facts)
+    result = await _with_layout_frames(result, trace, store, env.out_dir)
     edits = (
         [
             await _edit(step, job.project_id, room, models.factory, config.models, limits)
@@ -96,6 +97,28 @@ async def run_item(item: EvalItem, env: ItemEnv) -> ItemResult:
     if config.judge is not None and failure is None:
         update.update(await _judged(config.judge, store, job.project_id))
     return result.model_copy(update=update)
+
+
+async def _with_layout_frames(
+    result: ItemResult, trace: EventTrace, store: Store, out_dir: Path
+) -> ItemResult:
+    """Copy each layout-repaired scene's before and after frames into `OUT/frames/`, for the
+    report's contact sheet."""
+    found = trace.layout_frames()
+    scenes = []
+    for scene in result.scenes:
+        keys = found.get(scene.number)
+        if keys is None or not any(r.startswith("layout: ") for r in scene.repairs):
+            scenes.append(scene)
+            continue
+        names = []
+        for key, when in zip(keys, ("before", "after"), strict=True):
+            name = f"frames/{result.id}-{scene.number}-{when}.png"
+            (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
+            (out_dir / name).write_bytes(await store.artifacts.read_bytes(key))
+            names.append(name)
+        scenes.append(scene.model_copy(update={"layout_frames": (names[0], names[1])}))
+    return result.model_copy(update={"scenes": scenes})
 
 
 async def _execute(

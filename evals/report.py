@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from evals.contact import layout_contact_sheet
 from evals.document import Block, Heading, Image, Link, Paragraph, Table, to_html, to_markdown
 from evals.files import write_atomic
 from evals.plots import retries_histogram, success_by_group, time_breakdown
@@ -61,8 +62,19 @@ def write_document(out: Path, blocks: list[Block], title: str) -> None:
 def write_reports(
     out: Path, record: RunRecord, results: Sequence[ItemResult], summary: Summary
 ) -> None:
-    """Both reports of a run."""
-    write_document(out, run_blocks(record, results, summary), _title(record))
+    """Both reports of a run, with the contact sheet of layout repairs when there are any."""
+    blocks = run_blocks(record, results, summary)
+    sheet = layout_contact_sheet(out, results)
+    if sheet is not None:
+        blocks += [
+            Heading("Layout repairs: before and after"),
+            Paragraph(
+                "The last frame of each scene the layout repair rewrote, as the coder wrote it "
+                "(left) and as rendered after the model-free rewrites (right)."
+            ),
+            Image("layout_repairs.png", sheet, "last frames before and after layout repair"),
+        ]
+    write_document(out, blocks, _title(record))
 
 
 def _title(record: RunRecord) -> str:

@@ -48,6 +48,10 @@ class SceneResult(BaseModel):
     layout_issues: list[str] = Field(default_factory=list, description="Issue kinds, one each.")
     duration: float
     planned_duration: float | None
+    layout_frames: tuple[str, str] | None = Field(
+        default=None,
+        description="PNGs before and after the layout repair, relative to the run directory.",
+    )
 
     @property
     def first_attempt_ok(self) -> bool:

@@ -33,6 +33,14 @@ class EventTrace:
         """An `on_event` handler for `JobRoom.run`."""
         self.events.append((time.perf_counter(), event))
 
+    def layout_frames(self) -> dict[int, tuple[str, str]]:
+        """Per scene, the last frames (artifact keys) before and after its layout repair."""
+        return {
+            e.scene: (e.frames[0], e.frames[1])
+            for _, e in self.events
+            if e.scene is not None and e.frames is not None and len(e.frames) == 2
+        }
+
     def retries(self) -> Counter[int]:
         """Errors sent back to the coder, per scene number."""
         return Counter(e.scene for _, e in self.events if e.status == "retry" and e.scene)

@@ -40,3 +40,7 @@ class ProgressEvent(BaseModel):
     repairs: int | None = Field(default=None, description="Repairs made so far without a model.")
     fallback_reason: str | None = Field(default=None, description="Set when a scene falls back.")
     video: str | None = Field(default=None, description="Artifact key of a finished scene's clip.")
+    frames: list[str] | None = Field(
+        default=None,
+        description="Last frames (artifact keys) before and after the layout repair rewrote it.",
+    )

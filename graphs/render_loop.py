@@ -170,7 +170,8 @@ async def repair_layout(
     final = await render_cached(code, store, settings, slots, scene_name=scene_name)
     if isinstance(final, RenderError):
         return done
-    return RepairedRender(code=code, result=final, repairs=[*done.repairs, *added])
+    shown = final.model_copy(update={"before_frame": done.result.last_frame})
+    return RepairedRender(code=code, result=shown, repairs=[*done.repairs, *added])
 
 
 def _weight(report: LayoutReport) -> tuple[int, int]:

@@ -243,7 +243,17 @@ async def render(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
             raise EnvironmentProblem(result.message)
         return {**update, "error": result, "rendered": None}
     how = "cached" if result.cached else f"rendered in {result.seconds:.1f}s"
-    _emit(runtime, state, "rendering", how, cached=result.cached, seconds=result.seconds)
+    before, after = result.before_frame, result.last_frame
+    frames = [before, after] if before and after else None
+    _emit(
+        runtime,
+        state,
+        "rendering",
+        how,
+        cached=result.cached,
+        seconds=result.seconds,
+        frames=frames,
+    )
     return {**update, "error": None, "rendered": result, "instructions": []}
 
 

@@ -200,6 +200,16 @@ async def test_an_eval_run_over_replayed_answers_counts_repairs(tmp_path: Path) 
         assert result.success and result.layout_clean, result
         assert result.repairs >= 1 and result.retries == 0
         assert all(r.startswith("layout: ") for s in result.scenes for r in s.repairs)
+        (scene,) = result.scenes
+        assert scene.layout_frames is not None
+        before, after = (tmp_path / "run" / name for name in scene.layout_frames)
+        assert before.read_bytes()[:8] == after.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert before.read_bytes() != after.read_bytes()
+    assert "Layout repairs: before and after" in (tmp_path / "run" / "report.md").read_text()
+    sheet = tmp_path / "run" / "plots" / "layout_repairs.png"
+    with av.open(str(sheet)) as image:
+        (frame,) = image.decode(video=0)
+        assert frame.width == 2 * 480 + 3 * 8 and frame.height > 2 * 270
 
 
 def test_the_replay_model_answers_first_writes_only() -> None:

@@ -321,13 +321,15 @@ def after(error: RenderError, *lines: str) -> str | None:
     return None if result is None else result.code.split("def construct(self):\n", 1)[1]
 
 
-def test_unexpected_keyword_is_dropped_from_that_line() -> None:
+def test_unexpected_keyword_is_dropped_from_every_call_to_that_class() -> None:
     error = code_error(
         "TypeError", "Mobject.__init__() got an unexpected keyword argument 'size'", 6
     )
-    body = after(error, "t = Text('Hi', size=2, color=RED)", "u = Text('x', size=3)")
+    body = after(
+        error, "t = Text('Hi', size=2, color=RED)", "u = Text('x', size=3)", "v = box(size=3)"
+    )
     assert body is not None
-    assert "Text('Hi', color=RED)" in body and "Text('x', size=3)" in body
+    assert "Text('Hi', color=RED)" in body and "Text('x')" in body and "box(size=3)" in body
 
 
 def test_multiple_values_square_width_becomes_side_length() -> None:

@@ -33,6 +33,9 @@ class RenderedScene(BaseModel):
     log: str
     cached: bool
     seconds: float = Field(default=0.0, description="Render wall time; 0 when served from cache.")
+    before_frame: str | None = Field(
+        default=None, description="Last frame of the render the layout repair rewrote."
+    )
 
 
 def cache_key(code: str, settings: RenderSettings, scene_name: str | None = None) -> str:
