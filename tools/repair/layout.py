@@ -288,6 +288,8 @@ def _shift_group(src: Source, group: _Target) -> Fix | None:
     _, y0, _, y1 = group.place.box
     half_h = FRAME_HEIGHT / 2 - EDGE_MARGIN
     name = group.name
+    if name is None:
+        return None
     if y0 < -half_h or y1 > half_h:
         over = (-half_h - y0) if y0 < -half_h else (y1 - half_h)
         edge = "UP" if y0 < -half_h else "DOWN"
@@ -581,10 +583,8 @@ def _tiny(src: Source, report: LayoutReport, target: _Target) -> Fix | None:
     if size is None or size <= 0:
         return None
     call = _creating_call(src, target.place.line or 0, target.label.split("(", 1)[0])
-    literal = next(
-        (k.value for k in call.keywords if k.arg == "font_size") if call is not None else (),
-        None,
-    )
+    keywords = call.keywords if call is not None else []
+    literal = next((k.value for k in keywords if k.arg == "font_size"), None)
     if (
         isinstance(literal, ast.Constant)
         and isinstance(literal.value, int | float)
