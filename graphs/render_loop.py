@@ -38,9 +38,9 @@ __all__ = [
 ]
 
 MAX_REPAIR_STEPS = 3
-MAX_LAYOUT_ROUNDS = 4
+MAX_LAYOUT_ROUNDS = 6
 """Layout rewrites built on one another at most."""
-MAX_LAYOUT_VALIDATIONS = 8
+MAX_LAYOUT_VALIDATIONS = 10
 """Validation passes the layout repair may spend on one scene."""
 
 

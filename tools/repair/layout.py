@@ -75,7 +75,7 @@ def layout_candidates(code: str, report: LayoutReport) -> list[Repaired]:
     src = Source(code)
     if src.tree is None:
         return []
-    fixes = _fixes(src, report)
+    fixes = _earliest_fixes(src, report)
     if not fixes:
         return []
     candidates = [_applied(code, fixes)]
@@ -87,6 +87,21 @@ def layout_candidates(code: str, report: LayoutReport) -> list[Repaired]:
 def _applied(code: str, fixes: list[Fix]) -> Repaired:
     fixed, applied = apply_fixes(code, fixes)
     return Repaired(code=fixed, repairs=[str(repair) for repair in applied])
+
+
+def _earliest_fixes(src: Source, report: LayoutReport) -> list[Fix]:
+    """The fixes of the issues that appear first (by play) among those some rule can fix.
+
+    Later mobjects are often placed from earlier ones (`next_to(step4)`, a
+    `SurroundingRectangle(step5)`): fixed first, the earlier ones move the later ones too,
+    and the next round measures them where they then are, not where they were.
+    """
+    for first in sorted({issue.first_animation for issue in report.issues}):
+        issues = [issue for issue in report.issues if issue.first_animation == first]
+        fixes = _fixes(src, report.model_copy(update={"issues": issues}))
+        if fixes:
+            return fixes
+    return []
 
 
 def _fixes(src: Source, report: LayoutReport) -> list[Fix]:
@@ -501,7 +516,8 @@ def _overlap(
     play = _play_statement(src, report, newer)
     direction = _free_side(older.place.box, newer.place.box)
     if direction is not None:
-        call = f"next_to({older.name}, {direction}, buff={BUFF})"
+        anchor = _last_placed(src, older.name, direction, newer.name)
+        call = f"next_to({anchor}, {direction}, buff={BUFF})"
         if play is not None and newer.name is not None:
             edit = _before(src, play, [f"{newer.name}.{call}"])
         elif _bound_before(src, older, newer):
@@ -510,6 +526,8 @@ def _overlap(
         else:
             return None, None
         detail = f"layout: placed {newer.label} {direction.lower()} of {older.label}"
+        if anchor != older.name:
+            detail += f" (after {anchor}, already placed there)"
         return Fix((edit,), Repair("layout", detail, newer.place.line)), newer.key
     play = play or _play_statement(src, report, newer, named=False)
     if play is None or older.place.appeared >= newer.place.appeared:
@@ -519,6 +537,48 @@ def _overlap(
     return Fix((_before(src, play, [fade]),), Repair("layout", detail, newer.place.line)), (
         newer.key
     )
+
+
+def _last_placed(src: Source, anchor: str, direction: str, exclude: str | None) -> str:
+    """Follow `x.next_to(anchor, direction)` chains already in the code: the newer text goes
+    after the last one placed on that side, not on top of it."""
+    seen = {anchor}
+    while True:
+        follower = next(
+            (
+                name
+                for call in src.calls()
+                if call_name(call) == "next_to"
+                and len(call.args) >= 2
+                and isinstance(call.args[0], ast.Name)
+                and call.args[0].id == anchor
+                and isinstance(call.args[1], ast.Name)
+                and call.args[1].id == direction
+                and (name := _placed_name(src, call)) is not None
+                and name not in seen
+                and name != exclude
+            ),
+            None,
+        )
+        if follower is None:
+            return anchor
+        seen.add(follower)
+        anchor = follower
+
+
+def _placed_name(src: Source, call: ast.Call) -> str | None:
+    """`x` in `x.next_to(...)` or in `x = Text(...).next_to(...)`."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return func.value.id
+    statement = _statement_of(src, call)
+    if (
+        isinstance(statement, ast.Assign)
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0], ast.Name)
+    ):
+        return statement.targets[0].id
+    return None
 
 
 def _bound_before(src: Source, older: _Target, newer: _Target) -> bool:
