@@ -49,6 +49,8 @@ OVERFLOWING_SCENE = GOOD_SCENE.replace(
     'Text("Circles " * 12, font_size=40).to_edge(UP)',
 )
 FIXED_SCENE = GOOD_SCENE
+NO_REPAIRS = Limits(repairs=False)
+"""The fixer loop on its own: the layout repair would fit the overflowing title first."""
 
 
 async def test_overflowing_scene_goes_through_the_visual_fixer(
@@ -59,6 +61,7 @@ async def test_overflowing_scene_goes_through_the_visual_fixer(
         answers=[{"passes": False, "instructions": ["Scale the title to at most 12 units wide."]}]
     )
     ctx = make_context(
+        NO_REPAIRS,
         planner=ScriptedChatModel(answers=[plan_answer("custom")]),
         coder=coder,
         fixer=fixer,
@@ -80,7 +83,7 @@ async def test_fix_rounds_are_bounded(make_context: Callable[..., VideoContext])
     coder = ScriptedChatModel(answers=[OVERFLOWING_SCENE, OVERFLOWING_SCENE])
     fixer = ScriptedChatModel(answers=[{"passes": False, "instructions": ["Make it fit."]}])
     ctx = make_context(
-        Limits(max_fix_rounds=1),
+        Limits(max_fix_rounds=1, repairs=False),
         planner=ScriptedChatModel(answers=[plan_answer("custom")]),
         coder=coder,
         fixer=fixer,
