@@ -78,7 +78,7 @@ async def test_the_fixer_gets_frames_only_when_its_model_reads_images(
         {"coder": spec(anthropic_server, "claude-haiku-4-5"), "fixer": spec(openai_server, fixer)},
         default=gpt,
     )
-    ctx = VideoContext(models=models, store=store, limits=Limits(max_fix_rounds=1))
+    ctx = VideoContext(models=models, store=store, limits=Limits(max_fix_rounds=1, repairs=False))
 
     await run_job(GenerateRequest(prompt="Explain circles", scene_count=1), ctx)
 
