@@ -21,9 +21,11 @@ Leases are 3 s (`MANIMGRAPH_LEASE_SECONDS=3`).
    job only when its heartbeat (15 s) is swept, so kill → completed is at least ~15 s.
 
     .venv/bin/python -m bench.scale_out [--jobs 6] [--scenes 3] [--trials 20]
-        [--kill-scenes 3] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+        [--kill-scenes 3] [--part all|throughput|kill]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
-Prints two tables; writes bench/results/scale_out.json.
+Prints a table per part; writes bench/results/scale_out_throughput.json and
+bench/results/scale_out_kill.json.
 """
 
 from __future__ import annotations
@@ -335,47 +337,27 @@ def _spread(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} / {percentile(values, 90):.2f} / {max(values):.2f}"
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.scale_out", description=__doc__)
-    parser.add_argument("--jobs", type=int, default=6, help="Jobs of the throughput run.")
-    parser.add_argument("--scenes", type=int, default=3, help="Scenes of each throughput job.")
-    parser.add_argument("--trials", type=int, default=20, help="Worker SIGKILL trials.")
-    parser.add_argument("--kill-scenes", type=int, default=3, help="Scenes of each kill job.")
-    parser.add_argument("--postgres", default=POSTGRES, metavar="URL")
-    args = parser.parse_args(argv)
-    os.environ["MANIMGRAPH_LEASE_SECONDS"] = LEASE_SECONDS
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp, s3_endpoint():
-        root = Path(tmp)
-        one = throughput(root / "one", args.postgres, 1, args.jobs, args.scenes)
-        print(f"1 worker: {one['wall_s']:.2f} s", flush=True)
-        two = throughput(root / "two", args.postgres, 2, args.jobs, args.scenes)
-        print(f"2 workers: {two['wall_s']:.2f} s", flush=True)
-        trials = kill_trials(root / "kill", args.postgres, args.trials, args.kill_scenes)
-
+def throughput_part(root: Path, postgres: str, jobs: int, scenes: int) -> dict[str, Any]:
+    """1 worker, then 2, on the same jobs; print the table and write its report."""
+    one = throughput(root / "one", postgres, 1, jobs, scenes)
+    print(f"1 worker: {one['wall_s']:.2f} s", flush=True)
+    two = throughput(root / "two", postgres, 2, jobs, scenes)
+    print(f"2 workers: {two['wall_s']:.2f} s", flush=True)
     ratio = one["wall_s"] / two["wall_s"]
-    throughput_rows = [
-        {
-            "workers": run["workers"],
-            "jobs x scenes": f"{run['jobs']} x {run['scenes_per_job']}",
-            "completed": run["completed"],
-            "first submit → last completed, s": run["wall_s"],
-            "scene renders per worker": " / ".join(map(str, run["scene_renders_per_worker"])),
-            "load avg before → after": f"{run['load_before']} → {run['load_after']}",
-        }
-        for run in (one, two)
-    ]
     print_table(
         f"Throughput, 1 vs 2 workers (--concurrency 1 --render-slots 1): {ratio:.2f}x",
-        throughput_rows,
+        [
+            {
+                "workers": run["workers"],
+                "jobs x scenes": f"{run['jobs']} x {run['scenes_per_job']}",
+                "completed": run["completed"],
+                "first submit → last completed, s": run["wall_s"],
+                "scene renders per worker": " / ".join(map(str, run["scene_renders_per_worker"])),
+                "load avg before → after": f"{run['load_before']} → {run['load_after']}",
+            }
+            for run in (one, two)
+        ],
     )
-    trial_rows = [asdict(t) for t in trials]
-    print_table("Kill trials", trial_rows)
-
-    n = len(trials)
-    completed = [t for t in trials if t.status == "completed"]
-    recovery = [t.kill_to_completed_s for t in completed if t.kill_to_completed_s is not None]
-    rerendered = sum(t.rerendered for t in trials)
     rows = [
         {"metric": "throughput: 1 worker, first submit → last completed, s",
          "value": f"{one['wall_s']:.2f}", "target": "", "met": ""},
@@ -386,32 +368,74 @@ def main(argv: list[str] | None = None) -> None:
         {"metric": "load average (1 min) before → after, 1 worker / 2 workers",
          "value": f"{one['load_before']} → {one['load_after']} / "
                   f"{two['load_before']} → {two['load_after']}", "target": "", "met": ""},
-        {"metric": "kill trials: jobs completed / trials", "value": f"{len(completed)} / {n}",
-         "target": f"{n} / {n}", "met": len(completed) == n},
+    ]  # fmt: skip
+    return {"rows": rows, "details": {"throughput": [one, two]}}
+
+
+def kill_part(root: Path, postgres: str, trials: int, scenes: int) -> dict[str, Any]:
+    """The SIGKILL trials; print their table and return the report rows."""
+    results = kill_trials(root, postgres, trials, scenes)
+    trial_rows = [asdict(t) for t in results]
+    if trial_rows:
+        print_table("Kill trials", trial_rows)
+    n = len(results)
+    completed = [t for t in results if t.status == "completed"]
+    recovery = [t.kill_to_completed_s for t in completed if t.kill_to_completed_s is not None]
+    rerendered = sum(t.rerendered for t in results)
+    rows = [
+        {"metric": "kill trials: jobs completed / trials run (requested)",
+         "value": f"{len(completed)} / {n} ({trials})", "target": f"{trials} / {trials}",
+         "met": len(completed) == trials},
         {"metric": "kill trials: scenes rendered again (renders after the kill over the "
                    "scenes not done at it, sum)", "value": rerendered, "target": "0",
          "met": rerendered == 0},
         {"metric": "kill trials: renders after the kill / scenes not done at the kill (sum)",
-         "value": f"{sum(t.renders_after_kill for t in trials)} / "
-                  f"{sum(t.scenes - t.done_at_kill for t in trials)}", "target": "<=",
+         "value": f"{sum(t.renders_after_kill for t in results)} / "
+                  f"{sum(t.scenes - t.done_at_kill for t in results)}", "target": "<=",
          "met": rerendered == 0},
         {"metric": "kill → completed, s (median / p90 / max); ≥ 15 s: SAQ sweeps the dead "
                    "worker's job after its 15 s heartbeat", "value": _spread(recovery),
          "target": "", "met": ""},
     ]  # fmt: skip
-    details = {
-        "command": " ".join(
-            ["python -m bench.scale_out", *(sys.argv[1:] if argv is None else argv)]
-        ),
-        "lease_seconds": float(LEASE_SECONDS),
-        "backend": "PostgreSQL, Redis (SAQ), S3 artifacts (moto server)",
-        "wall_s": time.perf_counter() - started,
-        "throughput": [one, two],
-        "trials_requested": args.trials,
-        "trials": trial_rows,
-    }
-    out = report("scale_out", "Scale-out: throughput and worker SIGKILL recovery", rows, details)
-    print(f"wrote {out}")
+    return {"rows": rows, "details": {"trials_requested": trials, "trials": trial_rows}}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.scale_out", description=__doc__)
+    parser.add_argument("--jobs", type=int, default=6, help="Jobs of the throughput run.")
+    parser.add_argument("--scenes", type=int, default=3, help="Scenes of each throughput job.")
+    parser.add_argument("--trials", type=int, default=20, help="Worker SIGKILL trials.")
+    parser.add_argument("--kill-scenes", type=int, default=3, help="Scenes of each kill job.")
+    parser.add_argument(
+        "--part",
+        choices=("all", "throughput", "kill"),
+        default="all",
+        help="Run both parts, or one; each part writes its own report.",
+    )
+    parser.add_argument("--postgres", default=POSTGRES, metavar="URL")
+    args = parser.parse_args(argv)
+    os.environ["MANIMGRAPH_LEASE_SECONDS"] = LEASE_SECONDS
+    command = " ".join(["python -m bench.scale_out", *(sys.argv[1:] if argv is None else argv)])
+    with tempfile.TemporaryDirectory() as tmp, s3_endpoint():
+        root = Path(tmp)
+        parts = {
+            "throughput": lambda: throughput_part(root, args.postgres, args.jobs, args.scenes),
+            "kill": lambda: kill_part(root / "kill", args.postgres, args.trials, args.kill_scenes),
+        }
+        for name, run in parts.items():
+            if args.part not in ("all", name):
+                continue
+            started = time.perf_counter()
+            part = run()
+            details = {
+                "command": command,
+                "lease_seconds": float(LEASE_SECONDS),
+                "backend": "PostgreSQL, Redis (SAQ), S3 artifacts (moto server)",
+                "wall_s": time.perf_counter() - started,
+                **part["details"],
+            }
+            out = report(f"scale_out_{name}", f"Scale-out: {name}", part["rows"], details)
+            print(f"wrote {out}")
 
 
 if __name__ == "__main__":
