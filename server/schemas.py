@@ -20,12 +20,16 @@ from agents.models import ModelSpec, Role
 from agents.usage import Budget, UsageReport
 from graphs.requests import MAX_PROMPT_CHARS, MAX_SCENES, Style
 from server.webhooks import CallbackUrl
+from tools.assets import AssetKind, AssetRole
 from tools.render.models import Quality
 from tools.speech import VOICE_PATTERN, NarrationSettings
 from tools.store import JobStatus, ProjectStatus, StageTiming
 
 __all__ = [
     "Accepted",
+    "AssetChoice",
+    "AssetPublic",
+    "AssetsPublic",
     "CleanupBody",
     "CleanupResult",
     "EditSceneBody",
@@ -179,6 +183,39 @@ class NarrationOptions(BaseModel):
 
     def settings(self) -> NarrationSettings:
         return NarrationSettings(voice=self.voice, speed=self.speed)
+
+
+class AssetChoice(BaseModel):
+    """An uploaded asset a video uses: an image some scene shows, or the music bed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64, description="From POST /api/v1/assets.")
+    role: AssetRole = Field(description="image (an image asset) or music (an audio asset).")
+    description: str = Field(
+        default="", max_length=300, description="What the image shows, for the planner."
+    )
+
+
+class AssetPublic(BaseModel):
+    """An uploaded asset, as decoding it found it."""
+
+    asset_id: str
+    kind: AssetKind
+    media_type: str = Field(description="From decoding the file, never from the upload.")
+    size: int = Field(description="Bytes; they count against the key's asset quota.")
+    width: int | None
+    height: int | None
+    duration: float | None = Field(description="Seconds of audio.")
+    filename: str
+    created_at: datetime
+
+
+class AssetsPublic(BaseModel):
+    """GET /api/v1/assets."""
+
+    data: list[AssetPublic]
+    count: int
 
 
 class GenerateBody(BaseModel):

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         description="HMAC key of webhook signatures; generated into data_dir if unset.",
     )
     webhook_attempts: int = Field(default=5, ge=1, le=20)
+    asset_quota_mb: float = Field(
+        default=200,
+        gt=0,
+        description="Bytes of uploaded assets (images, music) each API key may keep, in MB.",
+    )
     lease_seconds: float = Field(
         default_factory=lambda: default_lease().total_seconds(),
         gt=0,

@@ -14,7 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tools.store.artifacts import ArtifactStore
-from tools.store.tables import ProjectVersion, RenderCacheEntry, SceneVersion, SpeechCacheEntry
+from tools.store.tables import (
+    Asset,
+    ProjectVersion,
+    RenderCacheEntry,
+    SceneVersion,
+    SpeechCacheEntry,
+)
 
 __all__ = ["Freed", "referenced_keys", "sweep"]
 
@@ -29,6 +35,7 @@ _ARTIFACT_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = (
     RenderCacheEntry.video,
     RenderCacheEntry.last_frame,
     SpeechCacheEntry.audio,
+    Asset.artifact,
 )
 
 

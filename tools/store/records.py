@@ -15,6 +15,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tools.assets.models import AssetKind
 from tools.layout_models import LayoutIssue, LayoutReport
 
 __all__ = [
@@ -28,6 +29,8 @@ __all__ = [
     "TERMINAL_STATUSES",
     "TRANSITIONS",
     "ApiKeyRecord",
+    "AssetKind",
+    "AssetRecord",
     "CachedRender",
     "CachedSpeech",
     "CleanupReport",
@@ -309,3 +312,19 @@ class CleanupReport(_Record):
     work_dirs_deleted: int = Field(ge=0)
     artifacts_deleted: int = Field(ge=0)
     bytes_freed: int = Field(ge=0, description="Work dirs and artifacts together.")
+
+
+class AssetRecord(_Record):
+    """An uploaded image or audio file, as decoding found it; the bytes are an artifact."""
+
+    id: str
+    owner: str | None = Field(description="Id of the API key that uploaded it; None without keys.")
+    kind: AssetKind
+    media_type: str = Field(description="From decoding the file, never from the client.")
+    artifact: str = Field(description="Artifact key of the bytes.")
+    size: int = Field(description="Bytes.")
+    width: int | None
+    height: int | None
+    duration: float | None = Field(description="Seconds of audio.")
+    filename: str = Field(description="The name it was uploaded under, for people only.")
+    created_at: datetime

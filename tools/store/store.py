@@ -27,8 +27,9 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from tools.store import api_keys, garbage, jobs, projects, stats, versions
-from tools.store.artifacts import ArtifactStore, LocalArtifacts, ensure_writable
+from tools.assets import CheckedAsset
+from tools.store import api_keys, assets, garbage, jobs, projects, stats, versions
+from tools.store.artifacts import ArtifactStore, LocalArtifacts, ensure_writable, file_digest
 from tools.store.database import async_url, make_engines, sqlite_url
 from tools.store.errors import MissingArtifactError, StoreConflictError, StoreUnavailableError
 from tools.store.inputs import (
@@ -44,6 +45,7 @@ from tools.store.inputs import (
 from tools.store.migrate import upgrade_to_head
 from tools.store.records import (
     ApiKeyRecord,
+    AssetRecord,
     CachedRender,
     CachedSpeech,
     CleanupReport,
@@ -253,6 +255,77 @@ class Store:
     async def has_api_keys(self) -> bool:
         """Whether any key is active, i.e. whether the API must demand one."""
         return await self._read(lambda s: api_keys.active_key_count(s) > 0)
+
+    # Assets
+
+    async def add_asset(
+        self,
+        file: Path,
+        found: CheckedAsset,
+        *,
+        filename: str,
+        owner: str | None,
+        quota_bytes: int,
+    ) -> tuple[AssetRecord, bool]:
+        """Store a checked upload content-addressed and record it for `owner`; the second
+        value is False when `owner` already had these bytes (that asset is returned).
+
+        The quota is checked before the bytes are stored, so a refused upload stores no
+        object, and again in the write (a concurrent upload may have used the room).
+
+        Raises:
+            AssetQuotaExceeded: the owner's assets would take more than `quota_bytes`.
+        """
+        key = await asyncio.to_thread(file_digest, file) + found.suffix
+
+        def room(session: Session) -> AssetRecord | None:
+            have = assets.find_by_artifact(session, owner, key)
+            if have is None:
+                assets.check_quota(session, owner, found.size, quota_bytes)
+            return _record(AssetRecord, have)
+
+        if (have := await self._read(room)) is not None:
+            return have, False
+        stored = await self.artifacts.put_file(file, found.suffix)
+
+        def add(session: Session) -> tuple[AssetRecord, bool]:
+            row, added = assets.add_asset(
+                session,
+                owner,
+                found,
+                artifact=stored,
+                filename=filename,
+                quota_bytes=quota_bytes,
+            )
+            return AssetRecord.model_validate(row), added
+
+        return await self._write(add)
+
+    async def get_asset(self, asset_id: str, *, owner: str | None) -> AssetRecord | None:
+        """The asset, if `owner` uploaded it (None: only assets uploaded without keys)."""
+        return await self._read(
+            lambda s: _record(AssetRecord, assets.find_asset(s, asset_id, owner))
+        )
+
+    async def list_assets(
+        self, *, owner: str | None, limit: int = 50, offset: int = 0
+    ) -> list[AssetRecord]:
+        """The owner's assets, newest first."""
+        return await self._read(
+            lambda s: _records(AssetRecord, assets.page_assets(s, owner, limit, offset))
+        )
+
+    async def count_assets(self, *, owner: str | None) -> int:
+        """How many assets `list_assets` pages through."""
+        return await self._read(lambda s: assets.count_assets(s, owner))
+
+    async def delete_asset(self, asset_id: str, *, owner: str | None) -> bool:
+        """Delete the owner's asset, then the artifacts nothing references any more (see
+        `collect_garbage`); False if the owner has no such asset."""
+        deleted = await self._write(lambda s: assets.delete_asset(s, asset_id, owner))
+        if deleted:
+            await self.collect_garbage()
+        return deleted
 
     # Jobs
 

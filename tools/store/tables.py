@@ -26,10 +26,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tools.layout_models import LayoutReport
-from tools.store.records import JobKind, JobProgress, JobStatus, ProjectStatus
+from tools.store.records import AssetKind, JobKind, JobProgress, JobStatus, ProjectStatus
 
 __all__ = [
     "ApiKey",
+    "Asset",
     "Base",
     "Job",
     "Project",
@@ -309,3 +310,25 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     admin: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class Asset(Base):
+    """An uploaded image or audio file, owned by an API key; the bytes are an artifact."""
+
+    __tablename__ = "assets"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", get_args(AssetKind)), name="kind"),
+        UniqueConstraint("owner", "artifact"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    owner: Mapped[str | None] = mapped_column(ID, index=True)
+    kind: Mapped[AssetKind] = mapped_column(String(16))
+    media_type: Mapped[str] = mapped_column(String(64))
+    artifact: Mapped[str] = mapped_column(ARTIFACT_KEY, index=True)
+    size: Mapped[int]
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    duration: Mapped[float | None]
+    filename: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,0 +1,77 @@
+"""What an accepted asset is, and how jobs, plans and scene code name one."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "ASSET_DIR",
+    "MAX_ASSET_BYTES",
+    "MAX_IMAGE_SIDE",
+    "AssetKind",
+    "AssetRefused",
+    "AssetRole",
+    "CheckedAsset",
+    "JobAsset",
+    "PlanImage",
+]
+
+MAX_ASSET_BYTES = 20 * 2**20
+"""Largest file accepted, image or audio."""
+MAX_IMAGE_SIDE = 4096
+"""Largest width or height of an image, in pixels."""
+ASSET_DIR = "assets"
+"""The directory beside the scene file, inside the sandbox, holding its read-only assets."""
+
+AssetKind = Literal["image", "audio"]
+AssetRole = Literal["image", "music"]
+
+
+class AssetRefused(ValueError):
+    """The file is not an acceptable image or audio file; the message says why."""
+
+
+class CheckedAsset(BaseModel):
+    """What decoding found: the format (never the client's claim) and its measures."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: AssetKind
+    media_type: str = Field(description="e.g. image/png, audio/mpeg.")
+    suffix: str = Field(description="The artifact suffix for the format, e.g. .png.")
+    size: int = Field(ge=1, description="Bytes.")
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = Field(default=None, description="Seconds of audio.")
+
+
+class PlanImage(BaseModel):
+    """An image a scene shows: its short name, what it depicts, and the file the scene code
+    loads (relative to the scene file, read-only in the sandbox)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=40, description="Short name, e.g. image1.")
+    description: str = Field(default="", max_length=300, description="What the image shows.")
+    file: str = Field(
+        min_length=1, max_length=120, description="The path the scene loads, e.g. assets/<key>.png."
+    )
+
+
+class JobAsset(BaseModel):
+    """An uploaded asset a generate job uses, resolved from its id at submission."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str = Field(min_length=1, max_length=80, description="Artifact key of the file.")
+    role: AssetRole
+    name: str = Field(min_length=1, max_length=40, description="image1, image2..., or music.")
+    description: str = Field(default="", max_length=300)
+
+    def plan_image(self) -> PlanImage:
+        """How the planner and the coder see an image."""
+        return PlanImage(
+            name=self.name, description=self.description, file=f"{ASSET_DIR}/{self.key}"
+        )
