@@ -7,11 +7,12 @@ import re
 from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from agents.calls import TruncatedAnswer, ask_code
 from agents.schemas import ScenePlan
 from prompts import load_prompt
+from tools.layout_models import Frame
 from tools.plugins import plugins_line
 from tools.speech import SceneNarration
 
@@ -22,6 +23,7 @@ __all__ = [
     "NoCodeError",
     "extract_code",
     "narration_timing",
+    "scene_length",
     "write_scene_code",
 ]
 
@@ -48,12 +50,17 @@ class CoderRequest(BaseModel):
     layout_report: str | None = None
     instructions: list[str] | None = None
     narration: SceneNarration | None = None
+    frame: Frame = Frame()
+    keep_length: float | None = Field(
+        default=None, description="An edit that must keep the scene this long (seconds)."
+    )
 
     def prompt_values(self) -> dict[str, str]:
         """The placeholder values of this request's mode."""
         values = {
             "scene_plan": self.plan.model_dump_json(indent=2),
             "style": self.style,
+            "frame": self.frame.describe(),
             "narration_timing": narration_timing(self.narration),
             "plugins": plugins_line(),
         }
@@ -63,6 +70,7 @@ class CoderRequest(BaseModel):
             values["error"] = self.error or ""
         if self.mode == "edit":
             values["edit_prompt"] = self.edit_prompt or ""
+            values["scene_length"] = scene_length(self.keep_length)
         if self.mode == "fix":
             values["layout_report"] = self.layout_report or "{}"
             values["instructions"] = "\n".join(self.instructions or [])
@@ -89,6 +97,16 @@ def narration_timing(narration: SceneNarration | None) -> str:
         for k, s in enumerate(narration.segments, 1)
     ]
     return "\n".join(lines)
+
+
+def scene_length(seconds: float | None) -> str:
+    """The section that tells the coder to keep an edited scene's length (empty when free)."""
+    if seconds is None:
+        return ""
+    return (
+        f"\n## Scene length\n{seconds:.2f} s: keep it, so the narration and subtitles stay "
+        "aligned.\n"
+    )
 
 
 def extract_code(answer: str) -> str:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from agents.models import ModelSpec, Role
 from graphs.limits import Limits
-from tools.render.models import Quality
+from tools.assets import JobAsset
+from tools.render.models import Frame, Quality
 from tools.speech import NarrationSettings
 
 __all__ = [
+    "MAX_ASSETS",
+    "MAX_DURATION_S",
     "MAX_PROMPT_CHARS",
     "MAX_SCENES",
+    "MIN_DURATION_S",
     "STYLES",
     "EditRequest",
     "GenerateRequest",
@@ -32,6 +36,10 @@ STYLES: dict[Style, str] = {
 
 MAX_PROMPT_CHARS = 4000
 MAX_SCENES = 12
+MAX_ASSETS = 8
+"""Uploaded assets one video may use."""
+MIN_DURATION_S, MAX_DURATION_S = 5, 600
+"""The target lengths a whole video may have, in seconds."""
 
 PromptText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PROMPT_CHARS)
@@ -48,9 +56,44 @@ class GenerateRequest(BaseModel):
     scene_count: int | None = Field(default=None, ge=1, le=MAX_SCENES)
     style: Style = "dark"
     quality: Quality = "low"
-    target_duration: float = Field(default=40.0, ge=5, le=600)
+    frame: Frame = Field(
+        default_factory=Frame,
+        description="Aspect, resolution and frame rate; resolution and rate default to the "
+        "quality preset's.",
+    )
+    target_duration: float = Field(
+        default=40.0,
+        ge=MIN_DURATION_S,
+        le=MAX_DURATION_S,
+        description="Length of the whole video in seconds, spread over the scenes.",
+    )
     fallback: bool = Field(default=True, description="Replace a failing scene with a title card.")
     burn_subtitles: bool = Field(default=False, description="Draw the subtitles into the video.")
+    assets: tuple[JobAsset, ...] = Field(
+        default=(),
+        max_length=MAX_ASSETS,
+        description="Uploaded images the scenes show and at most one music bed, resolved "
+        "from their ids when the job was submitted.",
+    )
+
+    @field_validator("assets")
+    @classmethod
+    def _one_music_bed(cls, assets: tuple[JobAsset, ...]) -> tuple[JobAsset, ...]:
+        if sum(asset.role == "music" for asset in assets) > 1:
+            raise ValueError("a video has at most one music bed")
+        if len({asset.name for asset in assets}) < len(assets):
+            raise ValueError("each asset needs a name of its own")
+        return assets
+
+    @property
+    def images(self) -> list[JobAsset]:
+        """The images, in the order given."""
+        return [asset for asset in self.assets if asset.role == "image"]
+
+    @property
+    def music(self) -> JobAsset | None:
+        """The music bed, if one was given."""
+        return next((asset for asset in self.assets if asset.role == "music"), None)
 
 
 class EditRequest(BaseModel):
@@ -63,6 +106,10 @@ class EditRequest(BaseModel):
     scene_number: int = Field(ge=1, le=MAX_SCENES)
     edit_prompt: PromptText
     burn_subtitles: bool = Field(default=False, description="Draw the subtitles into the video.")
+    preserve_timing: bool = Field(
+        default=False,
+        description="Keep the scene's length, so narration and subtitles stay aligned.",
+    )
 
 
 JobRequest = Annotated[GenerateRequest | EditRequest, Field(discriminator="kind")]

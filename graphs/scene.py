@@ -174,6 +174,8 @@ async def scene_coder(state: SceneState, runtime: Runtime[VideoContext]) -> dict
         plan=task.plan,
         style=task.style,
         narration=state.get("narration"),
+        frame=task.frame,
+        keep_length=task.keep_length,
         **extra,
     )
     try:
@@ -231,7 +233,7 @@ async def render(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     fixes the error; classify what is left."""
     task, ctx = state["task"], runtime.context
     _emit(runtime, state, "rendering", f"rendering at {task.quality} quality")
-    settings = ctx.limits.render.model_copy(update={"quality": task.quality})
+    settings = ctx.limits.render.model_copy(update={"quality": task.quality, "frame": task.frame})
     checked = Checked(state["code"], state.get("repairs", []))
     done = await render_repaired(
         checked, ctx.store, settings, ctx.render_slots, repair=ctx.limits.repairs
@@ -353,7 +355,7 @@ async def fallback(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     narration = state.get("narration")
     spoken = narration.duration + 0.5 if narration is not None else 0.0
     code = title_card_code(task.plan.title, task.plan.narration, max(task.plan.duration, spoken))
-    settings = ctx.limits.render.model_copy(update={"quality": task.quality})
+    settings = ctx.limits.render.model_copy(update={"quality": task.quality, "frame": task.frame})
     result = await render_cached(code, ctx.store, settings, ctx.render_slots)
     if isinstance(result, RenderError):
         raise EnvironmentProblem(f"even the fallback title card failed: {result.message}")

@@ -11,7 +11,7 @@ from agents.schemas import ScenePlan, VideoPlan
 from agents.usage import UsageTotals
 from graphs.requests import EditRequest, GenerateRequest
 from tools.render.cache import RenderedScene
-from tools.render.models import Quality, RenderError
+from tools.render.models import Frame, Quality, RenderError
 from tools.speech import NarrationSettings, SceneNarration
 
 __all__ = [
@@ -30,10 +30,14 @@ class SceneTask(BaseModel):
     plan: ScenePlan
     style: str
     quality: Quality
+    frame: Frame = Field(default_factory=Frame, description="The project's picture.")
     fallback: bool = True
     edit_prompt: str | None = None
     base_code: str | None = Field(default=None, description="Stored code an edit starts from.")
     base_version_id: str | None = None
+    keep_length: float | None = Field(
+        default=None, description="An edit that keeps the scene this long (seconds)."
+    )
     narration: NarrationSettings = Field(
         default_factory=lambda: NarrationSettings(voice="none"),
         description="The voice that speaks the plan's segments (`none`: silent).",

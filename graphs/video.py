@@ -28,6 +28,7 @@ from graphs.events import ProgressEvent
 from graphs.requests import EditRequest, GenerateRequest
 from graphs.scene import Node, build_scene_graph, with_overrides
 from graphs.state import SceneOutcome, SceneTask, VersionSummary, VideoState
+from tools.render.models import Frame
 from tools.speech import NarrationSettings, SceneNarration
 from tools.store import NewSceneVersion, ProjectFields, Store
 
@@ -50,6 +51,7 @@ async def planner(state: VideoState, runtime: Runtime[VideoContext]) -> dict:
         scene_count=request.scene_count,
         style=request.style,
         target_duration=request.target_duration,
+        images=[image.plan_image() for image in request.images],
     )
     event = ProgressEvent(
         stage="planning", message=plan.title, status="done", scenes_total=len(plan.scenes)
@@ -72,6 +74,7 @@ def fan_out(state: VideoState, runtime: Runtime[VideoContext]) -> list[Send]:
                     plan=scene,
                     style=request.style,
                     quality=request.quality,
+                    frame=request.frame,
                     fallback=request.fallback,
                     narration=narration,
                 )
@@ -105,10 +108,12 @@ async def load_scene(
         plan=ScenePlan.model_validate(stored.plan),
         style=project.style,
         quality=project.quality,
+        frame=stored.layout_report.frame if stored.layout_report else Frame(),
         fallback=False,
         edit_prompt=request.edit_prompt,
         base_code=stored.code,
         base_version_id=stored.id,
+        keep_length=stored.duration if request.preserve_timing else None,
         narration=runtime.context.narration or _spoken_with(stored.narration),
     )
     return Command(goto=Send("scene", {"task": task}))

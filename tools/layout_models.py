@@ -6,11 +6,97 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Box", "IssueKind", "LayoutIssue", "LayoutReport", "Placement"]
+__all__ = [
+    "ASPECTS",
+    "FPS_RANGE",
+    "PRESETS",
+    "RESOLUTIONS",
+    "Aspect",
+    "Box",
+    "Frame",
+    "IssueKind",
+    "LayoutIssue",
+    "LayoutReport",
+    "Placement",
+    "Resolution",
+]
 
 IssueKind = Literal["out_of_frame", "text_overlap", "tiny_text"]
 Box = tuple[float, float, float, float]
-"""xmin, ymin, xmax, ymax in the units of the default frame (14.22 x 8, centred)."""
+"""xmin, ymin, xmax, ymax in the units of the scene's frame (centred; 14.22 x 8 at 16:9)."""
+
+Aspect = Literal["16:9", "9:16", "1:1"]
+ASPECTS: dict[Aspect, tuple[int, int]] = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
+"""Width to height of each aspect a video may have."""
+Resolution = Literal["480p", "720p", "1080p", "1440p", "2160p"]
+RESOLUTIONS: dict[Resolution, int] = {
+    "480p": 480,
+    "720p": 720,
+    "1080p": 1080,
+    "1440p": 1440,
+    "2160p": 2160,
+}
+"""Pixels on the short side of the picture."""
+FPS_RANGE = (15, 60)
+"""Frame rates a render may ask for: at most what the sandbox's time and file caps afford."""
+PRESETS: dict[str, tuple[Resolution, int]] = {
+    "low": ("480p", 15),
+    "medium": ("720p", 30),
+    "high": ("1080p", 60),
+}
+"""Resolution and frame rate of each quality preset, Manim's own."""
+SHORT_SIDE_UNITS = 8.0
+"""Manim's frame is 8 units high at 16:9; every aspect keeps 8 units on its short side."""
+
+
+class Frame(BaseModel):
+    """The picture a scene is drawn in: aspect, and the pixel size and frame rate, which
+    default to the quality preset's (low 480p15, medium 720p30, high 1080p60)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    aspect: Aspect = "16:9"
+    resolution: Resolution | None = Field(
+        default=None, description="Short side in pixels; None: the quality preset's."
+    )
+    fps: int | None = Field(
+        default=None,
+        ge=FPS_RANGE[0],
+        le=FPS_RANGE[1],
+        description=f"Frames a second, {FPS_RANGE[0]}-{FPS_RANGE[1]}; None: the preset's.",
+    )
+
+    @property
+    def units(self) -> tuple[float, float]:
+        """Width and height of the frame in scene units (8 on the short side)."""
+        width, height = ASPECTS[self.aspect]
+        short = min(width, height)
+        return SHORT_SIDE_UNITS * width / short, SHORT_SIDE_UNITS * height / short
+
+    def pixels(self, quality: str) -> tuple[int, int]:
+        """Width and height in pixels, even (as H.264 needs), at this quality preset."""
+        short = RESOLUTIONS[self.resolution or PRESETS[quality][0]]
+        width, height = ASPECTS[self.aspect]
+        scale = short / min(width, height)
+        # 480p at 16:9 is 854 wide, as Manim's low quality is.
+        return _even(width * scale), _even(height * scale)
+
+    def frame_rate(self, quality: str) -> int:
+        """Frames a second at this quality preset."""
+        return self.fps or PRESETS[quality][1]
+
+    def describe(self) -> str:
+        """The frame as the coder's prompt names it."""
+        width, height = self.units
+        shape = {"16:9": "landscape", "9:16": "portrait", "1:1": "square"}[self.aspect]
+        return (
+            f"{self.aspect} ({shape}): {width:.2f} units wide and {height:.2f} units high, "
+            f"centred on the origin (config.frame_width x config.frame_height)"
+        )
+
+
+def _even(value: float) -> int:
+    return 2 * round(value / 2)
 
 
 class Placement(BaseModel):
@@ -54,6 +140,9 @@ class LayoutReport(BaseModel):
     )
     play_lines: list[int | None] = Field(
         default_factory=list, description="Line of the scene file of each play()/wait() call."
+    )
+    frame: Frame = Field(
+        default_factory=Frame, description="The frame the scene was checked (and rendered) in."
     )
 
     def frame_times(self, limit: int) -> list[float]:

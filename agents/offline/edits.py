@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents.offline.archetypes.literal import read_spec, replace_spec
-from agents.offline.archetypes.specs import PALETTES, TEXT_FIELDS, element_texts, fit_narration
+from agents.offline.archetypes.specs import (
+    FADE_OUT,
+    PALETTES,
+    TEXT_FIELDS,
+    element_texts,
+    fit_narration,
+)
 
 __all__ = ["COLOURS", "UnsupportedEdit", "apply_edit"]
 
@@ -524,12 +530,19 @@ _INTENTS: tuple[Callable[[_Clause, Spec], bool], ...] = (
 )
 
 
-def apply_edit(code: str, instruction: str, durations: Sequence[float] | None = None) -> str:
+def apply_edit(
+    code: str,
+    instruction: str,
+    durations: Sequence[float] | None = None,
+    *,
+    keep: float | None = None,
+) -> str:
     """Apply an edit instruction to an offline-written scene file (one with a SPEC dict).
 
     With `durations` (a narrated scene's segments), the timings are fitted to the voice
     afterwards: there the voice sets the pace, so the speed knobs go back to 1. An empty
-    instruction (the edit was about the narration alone) only re-times the scene.
+    instruction (the edit was about the narration alone) only re-times the scene. With
+    `keep` (seconds) on a silent scene, the speed is set so the scene lasts exactly that.
 
     Example:
         >>> edited = apply_edit(code, "make the title red and slow down")
@@ -569,7 +582,20 @@ def apply_edit(code: str, instruction: str, durations: Sequence[float] | None = 
             raise _unsupported(clause.text)
     if carried is not None:
         raise _unsupported(carried.text)
-    return replace_spec(code, _timed(spec, durations) if durations else spec)
+    if durations:
+        return replace_spec(code, _timed(spec, durations))
+    return replace_spec(code, _kept(spec, keep) if keep else spec)
+
+
+def _kept(spec: Spec, seconds: float) -> Spec:
+    """The SPEC with its speed set so the whole scene lasts `seconds`."""
+    run_time = spec["run_time"]
+    shown = [element for element in spec["elements"] if element["visible"]]
+    length = sum((run_time or e["run_time"]) + e["wait"] for e in shown)
+    length += sum(run_time or extra["run_time"] for extra in spec["extras"])
+    length += spec["hold"] + (FADE_OUT if shown or spec["extras"] else 0.0)
+    spec["speed"] = round(length / seconds, 4)
+    return spec
 
 
 def _timed(spec: Spec, durations: Sequence[float]) -> Spec:

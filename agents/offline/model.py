@@ -34,6 +34,8 @@ from agents.offline import (
 )
 from agents.offline.narration import change_narration, narration_timing, without_narration
 from agents.schemas import ScenePlan, VideoPlan
+from tools.assets import PlanImage
+from tools.layout_models import ASPECTS, Aspect
 
 __all__ = ["OfflineChatModel", "sections"]
 
@@ -89,6 +91,7 @@ class OfflineChatModel(BaseChatModel):
                 prompt["topic"],
                 int(count) if count.isdigit() else None,
                 prompt.get("style", "dark"),
+                _images(prompt.get("images", "")),
             )
         elif tool == "FixReview":
             answer = review(json.loads(prompt["layout report"]))
@@ -115,7 +118,8 @@ class OfflineChatModel(BaseChatModel):
                 instruction = without_narration(
                     prompt["edit instruction"], narrated=durations is not None
                 )
-                code = apply_edit(prompt["current code"], instruction, durations)
+                keep = _seconds(prompt.get("scene length", ""))
+                code = apply_edit(prompt["current code"], instruction, durations, keep=keep)
             elif "fix instructions" in prompt:
                 fixed = apply_fixes(prompt["current code"], prompt["fix instructions"].splitlines())
                 if fixed is None:
@@ -125,7 +129,32 @@ class OfflineChatModel(BaseChatModel):
                 code = fixed
             else:
                 plan = ScenePlan.model_validate_json(prompt["scene plan"])
-                code = write_scene(plan, style, durations)
+                code = write_scene(plan, style, durations, _aspect(prompt.get("frame", "")))
         except UnsupportedEdit as exc:
             return AIMessage(str(exc))
         return AIMessage(f"```python\n{code}\n```")
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_IMAGE = re.compile(r"^- (\w+): (.*) \(file: (\S+)\)$", re.MULTILINE)
+
+
+def _images(text: str) -> list[PlanImage]:
+    """The uploaded images an `## Images` section lists, one `- name: description (file:
+    path)` line each (see `agents.planner.images_text`)."""
+    return [
+        PlanImage(name=name, description="" if about == "no description" else about, file=file)
+        for name, about, file in _IMAGE.findall(text)
+    ]
+
+
+def _seconds(text: str) -> float | None:
+    """The first number of a section such as `7.50 s: keep it`."""
+    match = _NUMBER.search(text)
+    return float(match.group()) if match else None
+
+
+def _aspect(text: str) -> Aspect:
+    """The aspect a `## Frame` section starts with (16:9 when there is none)."""
+    named = text.split(" ", 1)[0]
+    return next((aspect for aspect in ASPECTS if aspect == named), "16:9")

@@ -13,6 +13,7 @@ from agents.offline import topics
 from agents.offline.formulas import find_formula
 from agents.offline.text import normalise, sentences, shorten, stable_index
 from agents.schemas import ScenePlan, VideoDescription, VideoPlan
+from tools.assets import PlanImage
 
 __all__ = ["describe", "plan_video"]
 
@@ -356,6 +357,38 @@ def _facet_scene(number: int, ctx: _Context, facet: _Facet) -> ScenePlan:
     )
 
 
+def _picture(number: int, ctx: _Context, image: PlanImage) -> ScenePlan:
+    """A scene that shows one of the viewer's images large, under a heading."""
+    about = image.description.rstrip(".") or f"an image about {ctx.phrase}"
+    scene = _scene(
+        number,
+        "custom",
+        7,
+        title=shorten(f"In the picture: {about}", 120),
+        goal=f"See {about} and connect it to {ctx.phrase}.",
+        narration=f"Here is a picture: {about}. Keep it in mind as we look at {ctx.phrase}.",
+        visual=f"The image {image.name} shown large under the heading, a caption below it.",
+    )
+    return scene.model_copy(update={"images": [image]})
+
+
+def _with_pictures(
+    scenes: list[ScenePlan], ctx: _Context, images: list[PlanImage], scene_count: int | None
+) -> list[ScenePlan]:
+    """One picture scene per image after the title card; a fixed scene count gives up the
+    middle scenes from the last one back (never the title or the summary), and a one-scene
+    video shows the images on its title card."""
+    if len(scenes) == 1:
+        return [scenes[0].model_copy(update={"images": images})]
+    closing = scenes[-1:] if scenes[-1].archetype == "summary" else []
+    middle = scenes[1 : len(scenes) - len(closing)]
+    pictures = [_picture(2 + i, ctx, image) for i, image in enumerate(images)]
+    room = None if scene_count is None else scene_count - 1 - len(closing)
+    shown = [*pictures, *middle][:room] if room is not None else [*pictures, *middle]
+    ordered = [scenes[0], *shown, *closing]
+    return [scene.model_copy(update={"number": i}) for i, scene in enumerate(ordered, 1)]
+
+
 def _summary(number: int, ctx: _Context) -> ScenePlan:
     if ctx.meaning:
         first = f"{ctx.subject}: {ctx.meaning[0].lower()}{ctx.meaning[1:].rstrip('.')}"
@@ -403,8 +436,14 @@ def _middle(content: list[str], count: int | None, ideas: _Facet) -> list[str | 
     return pool[:count]
 
 
-def plan_video(topic: str, scene_count: int | None = None, style: str = "dark") -> VideoPlan:
-    """A deterministic plan: 3 to 6 scenes chosen from the content, or exactly `scene_count`.
+def plan_video(
+    topic: str,
+    scene_count: int | None = None,
+    style: str = "dark",
+    images: list[PlanImage] | None = None,
+) -> VideoPlan:
+    """A deterministic plan: 3 to 6 scenes chosen from the content, or exactly `scene_count`;
+    each of `images` (the viewer's uploads) gets a scene of its own after the title card.
 
     Example:
         >>> [s.archetype for s in plan_video("The Pythagorean Theorem").scenes]
@@ -448,6 +487,8 @@ def plan_video(topic: str, scene_count: int | None = None, style: str = "dark") 
             scenes.append(scene)
     if scene_count is None or scene_count >= 3:
         scenes.append(_summary(len(scenes) + 1, ctx))
+    if images:
+        scenes = _with_pictures(scenes, ctx, images, scene_count)
     return VideoPlan(title=shorten(subject, 160), scenes=scenes)
 
 

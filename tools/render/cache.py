@@ -1,6 +1,6 @@
 """Render through the content cache: an unchanged scene is never rendered twice.
 
-The key is a hash of the code, the quality and the Manim version, so any change
+The key is a hash of the code, the quality, the frame and the Manim version, so any change
 to one of them renders again and nothing else does.
 """
 
@@ -40,7 +40,14 @@ class RenderedScene(BaseModel):
 
 def cache_key(code: str, settings: RenderSettings, scene_name: str | None = None) -> str:
     """Content hash deciding whether a render can be reused."""
-    parts = [code, settings.quality, scene_name or "", _manim_version(), HARNESS_VERSION]
+    parts = [
+        code,
+        settings.quality,
+        settings.frame.model_dump_json(),
+        scene_name or "",
+        _manim_version(),
+        HARNESS_VERSION,
+    ]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 

@@ -6,7 +6,7 @@ in `render` mode then renders for real in the same interpreter, so Manim is impo
 
 Usage (cwd = a fresh per-render workdir):
     python -I -m tools.render.harness --code scene.py --result result.json \
-        --quality low --mode render [--scene NAME]
+        --quality low --frame '{"aspect": "9:16"}' --mode render [--scene NAME]
 
 result.json holds a `RenderResult` whose `video` and `last_frame` are relative to the
 workdir; `log` and `seconds` are left for the runner, which sees the whole process.
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from tools.render.errors import error_from_exception
-from tools.render.models import RenderError, RenderResult
+from tools.render.models import Frame, RenderError, RenderResult
 
 if TYPE_CHECKING:
     from manim import Scene
@@ -47,12 +47,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--code", type=Path, required=True)
     parser.add_argument("--result", type=Path, required=True)
     parser.add_argument("--quality", choices=sorted(MANIM_QUALITY), default="low")
+    parser.add_argument("--frame", type=Frame.model_validate_json, default=Frame())
     parser.add_argument("--mode", choices=["validate", "render"], default="render")
     parser.add_argument("--scene", default=None)
     args = parser.parse_args(argv)
     workdir = Path.cwd()
     result_file = args.result.resolve()  # before the scene can chdir
-    result = run_scene_file(args.code.resolve(), workdir, args.quality, args.mode, args.scene)
+    result = run_scene_file(
+        args.code.resolve(), workdir, args.quality, args.mode, args.scene, frame=args.frame
+    )
     result_file.write_text(result.model_dump_json(indent=1), encoding="utf-8")
     return 0
 
@@ -63,10 +66,13 @@ def run_scene_file(
     quality: str,
     mode: Literal["validate", "render"],
     scene_name: str | None,
+    *,
+    frame: Frame | None = None,
 ) -> RenderResult:
     """Validate (and maybe render) the scene in `scene_file`; outputs go below `workdir`."""
+    frame = frame or Frame()
     try:
-        _configure_manim(scene_file, workdir, quality)
+        _configure_manim(scene_file, workdir, quality, frame)
     except Exception as exc:
         return _failed(
             RenderError(
@@ -84,7 +90,7 @@ def run_scene_file(
         return _failed(error_from_exception(exc, scene_file))
     name = scene_cls.__name__
     try:
-        layout = _validate(scene_cls, scene_file)
+        layout = _validate(scene_cls, scene_file).model_copy(update={"frame": frame})
     except BaseException as exc:
         return _failed(error_from_exception(exc, scene_file), scene_name=name)
     if mode == "validate":
@@ -114,13 +120,16 @@ def _failed(error: RenderError, **fields: Any) -> RenderResult:
     return RenderResult(ok=False, error=error, **fields)
 
 
-def _configure_manim(scene_file: Path, workdir: Path, quality: str) -> None:
-    """Settings shared by both passes: own media dir, no cache, quiet logs."""
+def _configure_manim(scene_file: Path, workdir: Path, quality: str, frame: Frame) -> None:
+    """Settings shared by both passes: the frame, own media dir, no cache, quiet logs."""
     from manim import config
 
     config.media_dir = str(workdir / MEDIA_DIR_NAME)
     config.input_file = str(scene_file)
     config.quality = MANIM_QUALITY[quality]
+    config.pixel_width, config.pixel_height = frame.pixels(quality)
+    config.frame_width, config.frame_height = frame.units
+    config.frame_rate = frame.frame_rate(quality)
     config.disable_caching = True
     config.verbosity = "WARNING"
     config.progress_bar = "none"

@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.layout_models import LayoutReport
+from tools.layout_models import Frame, LayoutReport
 
-__all__ = ["ErrorKind", "Quality", "RenderError", "RenderResult", "RenderSettings"]
+__all__ = ["ErrorKind", "Frame", "Quality", "RenderError", "RenderResult", "RenderSettings"]
 
 Quality = Literal["low", "medium", "high"]
 ErrorKind = Literal["code", "environment", "timeout", "limit", "security"]
@@ -28,11 +28,12 @@ class RenderError(BaseModel):
 
 
 class RenderSettings(BaseModel):
-    """How a render runs: quality, wall-clock timeout and resource limits."""
+    """How a render runs: quality and frame, wall-clock timeout and resource limits."""
 
     model_config = ConfigDict(frozen=True)
 
     quality: Quality = "low"
+    frame: Frame = Field(default_factory=Frame, description="Aspect, resolution, frame rate.")
     timeout_s: float = Field(default=300.0, gt=0)
     memory_mb: int = Field(default=6144, gt=0, description="Address-space cap of the process.")
     file_size_mb: int = Field(default=1024, gt=0, description="Largest file the render may write.")

@@ -125,6 +125,7 @@ async def _render_cold(
         "--code", SCENE_FILE,
         "--result", RESULT_FILE,
         "--quality", settings.quality,
+        "--frame", settings.frame.model_dump_json(),
         "--mode", mode,
         *(["--scene", scene_name] if scene_name else []),
     ]  # fmt: skip

@@ -158,6 +158,7 @@ class WarmPool:
             "id": uuid.uuid4().hex,
             "code": code,
             "quality": settings.quality,
+            "frame": settings.frame.model_dump(mode="json"),
             "mode": mode,
             "scene": scene_name,
         }
@@ -232,7 +233,7 @@ def _settled(future: asyncio.Future[dict[str, object]]) -> None:
 
 def _key(settings: RenderSettings, environment: dict[str, str], near: Path) -> str:
     """What a worker was started with: its limits, environment and directory."""
-    limits = settings.model_dump_json(exclude={"quality"})
+    limits = settings.model_dump_json(exclude={"quality", "frame"})
     return json.dumps([limits, sorted(environment.items()), str(near)])
 
 

@@ -5,7 +5,7 @@ a broken scene in a fraction of a cold start. The worker runs inside its own san
 own namespaces, uid and seccomp filter) and serves one request at a time:
 
 0. import Manim, then say `{"ready": true}`;
-1. read a request line from stdin: `{"id", "code", "quality", "mode", "scene"}`;
+1. read a request line from stdin: `{"id", "code", "quality", "frame", "mode", "scene"}`;
 2. fork; the child makes a fresh directory `<root>/<id>`, writes the scene there, and runs
    the same harness a cold render runs; the worker keeps the head and tail of its output;
 3. when the child ends, kill every process the worker's uid has left in the sandbox
@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.render.harness import run_scene_file
+from tools.render.models import Frame
 from tools.render.outputs import OutputTail
 
 __all__ = ["main"]
@@ -125,7 +126,12 @@ def _child(workdir: Path, request: dict[str, Any], results: int, output: int) ->
                     os.close(fd)
         Path(SCENE_FILE).write_text(request["code"], encoding="utf-8")
         result = run_scene_file(
-            workdir / SCENE_FILE, workdir, request["quality"], request["mode"], request["scene"]
+            workdir / SCENE_FILE,
+            workdir,
+            request["quality"],
+            request["mode"],
+            request["scene"],
+            frame=Frame.model_validate(request["frame"]),
         )
         os.write(results, result.model_dump_json().encode())
         code = 0

@@ -15,7 +15,15 @@ from agents.offline import topics
 from agents.offline.text import sentences, shorten
 from agents.schemas import ScenePlan
 
-__all__ = ["PALETTES", "TEXT_FIELDS", "build_spec", "element_texts", "fit_narration", "palette"]
+__all__ = [
+    "FADE_OUT",
+    "PALETTES",
+    "TEXT_FIELDS",
+    "build_spec",
+    "element_texts",
+    "fit_narration",
+    "palette",
+]
 
 Element = dict[str, Any]
 
@@ -37,7 +45,7 @@ PALETTES: dict[str, dict[str, str]] = {
         "positive": "#2F855A",
     },
 }
-_FADE_OUT = 0.5
+FADE_OUT = 0.5
 # The SPEC fields that hold words a viewer reads (LaTeX included).
 TEXT_FIELDS = ("text", "items", "steps", "labels", "stages", "names")
 
@@ -323,7 +331,7 @@ _BUILDERS: dict[str, Callable[[ScenePlan, dict[str, str]], list[Element]]] = {
 
 def _fit_timing(elements: list[Element], duration: float) -> float:
     """Scale run times and waits so the scene lasts `duration`; return the final hold."""
-    budget = duration - _FADE_OUT
+    budget = duration - FADE_OUT
     used = sum(element["run_time"] + element["wait"] for element in elements)
     if budget - used < 0.5:
         factor = max(budget - 0.5, 0.2) / used
