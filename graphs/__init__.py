@@ -5,13 +5,44 @@ Example:
     >>> app = build_video_graph().compile()
 """
 
-from graphs.context import VideoContext
-from graphs.jobs import JobRoom, JobSummary
-from graphs.limits import Limits
-from graphs.requests import EditRequest, GenerateRequest, JobSpec
-from graphs.scene import build_scene_graph
-from graphs.state import SceneOutcome, SceneState, SceneTask, VideoState
-from graphs.video import build_video_graph
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graphs.context import VideoContext
+    from graphs.jobs import JobRoom, JobSummary
+    from graphs.limits import Limits
+    from graphs.requests import EditRequest, GenerateRequest, JobSpec
+    from graphs.scene import build_scene_graph
+    from graphs.state import SceneOutcome, SceneState, SceneTask, VideoState
+    from graphs.video import build_video_graph
+
+_HOMES = {
+    "VideoContext": "graphs.context",
+    "JobRoom": "graphs.jobs",
+    "JobSummary": "graphs.jobs",
+    "Limits": "graphs.limits",
+    "EditRequest": "graphs.requests",
+    "GenerateRequest": "graphs.requests",
+    "JobSpec": "graphs.requests",
+    "build_scene_graph": "graphs.scene",
+    "SceneOutcome": "graphs.state",
+    "SceneState": "graphs.state",
+    "SceneTask": "graphs.state",
+    "VideoState": "graphs.state",
+    "build_video_graph": "graphs.video",
+}
+"""Where each export lives: imported on first use, so that a light module of the package
+(`graphs.requests`, `graphs.jobs.summary`) does not load LangGraph and the agents."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'graphs' has no attribute {name!r}")
+
 
 __all__ = [
     "EditRequest",

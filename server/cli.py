@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from graphs.render_loop import FileRender
     from graphs.requests import JobRequest
     from server.health import HealthReport
+    from server.remote import Target
     from tools.render.models import Quality
     from tools.speech import NarrationSettings
     from tools.store import ApiKeyRecord, ArtifactStore, CleanupReport, ProjectSummary, Store
@@ -84,9 +85,26 @@ VoiceFlag = Annotated[
 BurnSubtitles = Annotated[
     bool, typer.Option("--burn-subtitles", help="Draw the subtitles into the video.")
 ]
+ServerUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--server",
+        envvar="MANIMGRAPH_SERVER",
+        help="A running server's base URL (e.g. http://host:8000): call its REST API instead "
+        "of working here.",
+    ),
+]
+ApiKeyFlag = Annotated[
+    str | None,
+    typer.Option("--api-key", envvar="MANIMGRAPH_API_KEY", help="The server's API key."),
+]
+Wait = Annotated[
+    bool, typer.Option("--wait", help="With --server: follow the job's progress to its end.")
+]
 
 
 WATCH_POLL_S = 0.5
+REMOTE_CONFIG = "--config is read by local runs: with --server, name models with --model, --coder…"
 
 
 class UserError(Exception):
@@ -120,11 +138,16 @@ def _errors() -> Iterator[None]:
 
 
 USER_ERRORS = (
+    ("server.client", "ServerError"),
     ("graphs.errors", "NotFound"),
     ("tools.store", "StoreError"),
     ("agents.config", "ConfigError"),
 )
-JOB_ERRORS = (("graphs.errors", "JobError"), ("agents.calls", "ProviderError"))
+JOB_ERRORS = (
+    ("graphs.errors", "JobError"),
+    ("agents.calls", "ProviderError"),
+    ("server.remote", "JobNotCompleted"),
+)
 
 
 def _loaded(names: tuple[tuple[str, str], ...]) -> tuple[type[Exception], ...]:
@@ -135,6 +158,13 @@ def _loaded(names: tuple[tuple[str, str], ...]) -> tuple[type[Exception], ...]:
         if module in sys.modules:
             found.append(getattr(sys.modules[module], name))
     return tuple(found)
+
+
+def _target(server: str, api_key: str | None, as_json: bool = False) -> Target:
+    """Where a `--server` command sends its calls (see server/remote.py)."""
+    from server.remote import Target
+
+    return Target(server, api_key, stderr, as_json)
 
 
 def _data_dir(data_dir: Path | None) -> Path:
@@ -196,36 +226,12 @@ def _local_summary(summary: JobSummary, artifacts: ArtifactStore, job: JobRecord
 
 
 def _print_summary(summary: JobSummary, data: dict, as_json: bool) -> None:
+    from server.progress_view import print_summary
+
     if as_json:
         _show(data, True)
         return
-    table = Table(title=f"{summary.title} — version {summary.version}")
-    for column in ("scene", "version", "status", "layout issues", "attempts"):
-        table.add_column(column)
-    for scene in summary.scenes:
-        status = f"fallback ({scene.fallback_reason})" if scene.fallback_used else scene.status
-        table.add_row(
-            str(scene.number),
-            str(scene.version),
-            status,
-            str(scene.layout_issues),
-            str(scene.attempts),
-        )
-    stderr.print(table)
-    if data.get("usage"):
-        total = data["usage"]["total"]
-        stderr.print(
-            f"models: {total['calls']} calls, {total['input_tokens'] + total['output_tokens']}"
-            f" tokens, est. ${total['cost_usd']:.4f}",
-            highlight=False,
-        )
-        for provider, spoken in data["usage"]["speech"].items():
-            stderr.print(
-                f"voice ({provider}): {spoken['syntheses']} spoken, {spoken['reused']} re-used, "
-                f"{spoken['characters']} characters, {spoken['audio_seconds']:.1f} s of audio, "
-                f"est. ${spoken['cost_usd']:.4f}",
-                highlight=False,
-            )
+    print_summary(stderr, summary.title, summary.version, summary.scenes, summary.usage)
     Console().print(f"video: {data['video']}", highlight=False, soft_wrap=True)
 
 
@@ -346,11 +352,34 @@ def generate(
         Path | None,
         typer.Option("--output", "-o", help="Also save the video to this file or directory."),
     ] = None,
+    server: ServerUrl = None,
+    api_key: ApiKeyFlag = None,
+    wait: Wait = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     as_json: AsJson = False,
 ) -> None:
-    """Make a new project (a video) from a prompt."""
+    """Make a new project (a video) from a prompt, here or with --server on a server."""
+    if server is not None:
+        from server import remote
+        from server.schemas import GenerateBody
+
+        with _errors():
+            if config is not None:
+                raise UserError(REMOTE_CONFIG)
+            body = GenerateBody(
+                prompt=prompt,
+                scene_count=scenes,
+                quality=quality,  # type: ignore[arg-type]  # validated by the schema
+                style=style,  # type: ignore[arg-type]
+                fallback=not no_fallback,
+                burn_subtitles=burn_subtitles,
+                models=remote.model_settings(model, planner, coder, fixer),
+                budget=remote.budget_options(max_calls, max_tokens, max_cost),
+                narration=remote.narration_options(voice),
+            )
+            remote.start(_target(server, api_key, as_json), body, wait=wait, output=output)
+        return
     from graphs.requests import GenerateRequest
 
     with _errors():
@@ -384,11 +413,32 @@ def edit(
     max_cost: MaxCost = None,
     voice: VoiceFlag = None,
     burn_subtitles: BurnSubtitles = False,
+    server: ServerUrl = None,
+    api_key: ApiKeyFlag = None,
+    wait: Wait = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     as_json: AsJson = False,
 ) -> None:
-    """Turn one scene into a new version and re-assemble the video."""
+    """Turn one scene into a new version and re-assemble the video (--server: on a server)."""
+    if server is not None:
+        from server import remote
+        from server.schemas import EditSceneBody
+
+        with _errors():
+            if config is not None:
+                raise UserError(REMOTE_CONFIG)
+            body = EditSceneBody(
+                project_id=project_id,
+                scene_number=scene_number,
+                edit_prompt=edit_prompt,
+                burn_subtitles=burn_subtitles,
+                models=remote.model_settings(model, None, coder, fixer),
+                budget=remote.budget_options(max_calls, max_tokens, max_cost),
+                narration=remote.narration_options(voice),
+            )
+            remote.start(_target(server, api_key, as_json), body, wait=wait)
+        return
     from graphs.requests import EditRequest
 
     with _errors():
@@ -503,12 +553,22 @@ def render(
 @app.command()
 def status(
     job_id: str,
-    watch: Annotated[bool, typer.Option("--watch", help="Follow until the job ends.")] = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", "--wait", help="Follow until the job ends.")
+    ] = False,
+    server: ServerUrl = None,
+    api_key: ApiKeyFlag = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     as_json: AsJson = False,
 ) -> None:
     """A job's status, stage, progress and scenes, whichever process runs it."""
+    if server is not None:
+        from server import remote
+
+        with _errors():
+            remote.status(_target(server, api_key, as_json), job_id, watch=watch)
+        return
     from server.progress_view import ProgressView
     from tools.store import TERMINAL_STATUSES
 
@@ -532,8 +592,20 @@ def status(
 
 
 @app.command()
-def cancel(job_id: str, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+def cancel(
+    job_id: str,
+    server: ServerUrl = None,
+    api_key: ApiKeyFlag = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
     """Cancel a queued or running job; whichever process runs it stops and kills its renders."""
+    if server is not None:
+        from server import remote
+
+        with _errors():
+            remote.cancel(_target(server, api_key), job_id)
+        return
 
     async def run() -> JobRecord | None:
         async with _room(data_dir, database_url) as room:
@@ -552,15 +624,27 @@ def cancel(job_id: str, data_dir: DataDir = None, database_url: DatabaseUrl = No
 def resume(
     job_id: str,
     config: ConfigFile = None,
+    server: ServerUrl = None,
+    api_key: ApiKeyFlag = None,
+    wait: Wait = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     as_json: AsJson = False,
 ) -> None:
-    """Continue a failed, cancelled or interrupted job here, from its last checkpoint.
+    """Continue a failed, cancelled or interrupted job here (or with --server, on that
+    server), from its last checkpoint.
 
     Finished scenes are not rendered again. A job whose runner died is taken over once
     its lease runs out.
     """
+    if server is not None:
+        from server import remote
+
+        with _errors():
+            if config is not None:
+                raise UserError(REMOTE_CONFIG)
+            remote.resume(_target(server, api_key, as_json), job_id, wait=wait)
+        return
     from agents.config import load_model_config
 
     async def pick(room: JobRoom) -> JobRecord:
@@ -691,11 +775,19 @@ def download(
         Path | None,
         typer.Option("--output", "-o", help="File or directory (default: PROJECT-vN.mp4 here)."),
     ] = None,
+    server: ServerUrl = None,
+    api_key: ApiKeyFlag = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     as_json: AsJson = False,
 ) -> None:
     """Save a project's video (the current version, or --version) to a file."""
+    if server is not None:
+        from server import remote
+
+        with _errors():
+            remote.download(_target(server, api_key, as_json), project_id, version, output)
+        return
 
     async def run() -> dict[str, Any]:
         async with _store(data_dir, database_url) as store:
@@ -764,6 +856,8 @@ def list_jobs(
         ),
     ] = None,
     limit: Annotated[int, typer.Option(help="At most this many, newest first.", min=1)] = 50,
+    server: ServerUrl = None,
+    api_key: ApiKeyFlag = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     as_json: AsJson = False,
@@ -775,6 +869,12 @@ def list_jobs(
 
     if status_ is not None and status_ not in get_args(JobStatus):
         _fail(f"unknown status {status_!r}: use one of {', '.join(get_args(JobStatus))}", 2)
+    if server is not None:
+        from server import remote
+
+        with _errors():
+            remote.list_jobs(_target(server, api_key, as_json), status_, limit)  # type: ignore[arg-type]
+        return
 
     async def read() -> tuple[list[JobRecord], int]:
         async with _store(data_dir, database_url) as store:

@@ -11,20 +11,11 @@ Example:
     ...     summary = await room.run(job.id)
 """
 
-from graphs.jobs.checkpoints import open_checkpointer
-from graphs.jobs.context import build_context
-from graphs.jobs.progress import fold
-from graphs.jobs.room import (
-    CANCELLED_ON_REQUEST,
-    EventHandler,
-    JobBusy,
-    JobCancelled,
-    JobRoom,
-    NotResumable,
-    ProjectBusy,
-    default_lease,
-)
-from graphs.jobs.summary import JobOutcome, JobSummary, SceneSummary, project_summary
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from tools.store import (
     ACTIVE_STATUSES,
     CANCELLED,
@@ -41,6 +32,53 @@ from tools.store import (
     SceneProgress,
     StageTiming,
 )
+
+if TYPE_CHECKING:
+    from graphs.jobs.checkpoints import open_checkpointer
+    from graphs.jobs.context import build_context
+    from graphs.jobs.progress import fold
+    from graphs.jobs.room import (
+        CANCELLED_ON_REQUEST,
+        EventHandler,
+        JobBusy,
+        JobCancelled,
+        JobRoom,
+        NotResumable,
+        ProjectBusy,
+        default_lease,
+    )
+    from graphs.jobs.summary import JobOutcome, JobSummary, SceneSummary, project_summary
+
+_HOMES = {
+    "open_checkpointer": "graphs.jobs.checkpoints",
+    "build_context": "graphs.jobs.context",
+    "fold": "graphs.jobs.progress",
+    **dict.fromkeys(
+        (
+            "CANCELLED_ON_REQUEST",
+            "EventHandler",
+            "JobBusy",
+            "JobCancelled",
+            "JobRoom",
+            "NotResumable",
+            "ProjectBusy",
+            "default_lease",
+        ),
+        "graphs.jobs.room",
+    ),
+    **dict.fromkeys(
+        ("JobOutcome", "JobSummary", "SceneSummary", "project_summary"), "graphs.jobs.summary"
+    ),
+}
+"""Where each export lives: imported on first use, so that reading a job's summary does not
+load LangGraph (the room and the checkpointer do)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'graphs.jobs' has no attribute {name!r}")
+
 
 __all__ = [
     "ACTIVE_STATUSES",
