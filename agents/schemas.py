@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
+from tools.assets import PlanImage
+
 __all__ = [
     "ARCHETYPES",
     "Archetype",
@@ -64,6 +66,12 @@ class ScenePlan(BaseModel):
     visual: str = Field(min_length=1, max_length=800, description="What is drawn and animated.")
     archetype: Archetype = Field(description="The visual pattern the scene follows.")
     duration: float = Field(ge=2, le=60, description="Target length in seconds.")
+    images: list[PlanImage] = Field(
+        default_factory=list,
+        max_length=8,
+        description="Uploaded images this scene shows, copied from the request's list (name, "
+        "description, file); empty when it shows none.",
+    )
 
     @model_validator(mode="before")
     @classmethod

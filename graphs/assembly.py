@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from pydantic import BaseModel, Field
+
 from agents.assembler import Assembly, SceneClip, assemble_video
 from agents.schemas import ScenePlan, VideoDescription
 from graphs.errors import NotFound
+from tools import media
 from tools.speech import SceneNarration
 from tools.store import (
     AssembledVideo,
@@ -26,13 +31,17 @@ from tools.store import (
 )
 
 __all__ = [
+    "MusicBed",
     "Slot",
     "commit_assembly",
+    "current_music",
     "existing_project",
     "revert_scene",
     "slot_of",
     "stored_slots",
 ]
+
+log = logging.getLogger(__name__)
 
 
 class Slot(NamedTuple):
@@ -76,14 +85,16 @@ async def commit_assembly(
     kept: Mapping[int, str] | None = None,
     job_id: str | None = None,
     burn_subtitles: bool = False,
+    music: str | None = None,
 ) -> ProjectVersionRecord:
-    """Join the slots' clips under their voice-over, store the deliverables and commit the
-    project version."""
+    """Join the slots' clips under their voice-over, lay the `music` bed (an artifact key)
+    under the whole video, store the deliverables and commit the project version."""
     ordered = sorted(slots.items())
     keys = {slot.video for _, slot in ordered}
     keys |= {slot.narration.track for _, slot in ordered if slot.narration is not None}
     async with store.scratch("assembly-") as work:
         files = await _local_copies(store, keys, work)
+        bed = await _music_file(store, music, work)
         clips = [
             SceneClip(
                 number=number,
@@ -97,6 +108,8 @@ async def commit_assembly(
             for number, slot in ordered
         ]
         assembly = await assemble_video(description, clips, work, burn_subtitles=burn_subtitles)
+        if bed is not None and music is not None:
+            assembly = await asyncio.to_thread(_scored, assembly, bed, MusicBed(key=music))
         output = await _store_files(store, assembly, description)
     return await store.commit_version(
         project, new_versions, output, kept=kept, carry_over=True, job_id=job_id
@@ -108,6 +121,47 @@ async def _local_copies(store: Store, keys: set[str], work: Path) -> dict[str, P
     ordered = sorted(keys)
     paths = await asyncio.gather(*(store.artifacts.local_copy(key, work) for key in ordered))
     return dict(zip(ordered, paths, strict=True))
+
+
+class MusicBed(BaseModel):
+    """The `music` entry of a manifest: the bed under the video, which an edit or a revert
+    of the project lays under its new version too."""
+
+    key: str = Field(description="Artifact key of the uploaded audio.")
+    level_db: float = Field(default=media.MUSIC_LEVEL_DB, description="Below its own level.")
+
+
+async def current_music(store: Store, project_id: str) -> str | None:
+    """The music bed under the project's current video, if it has one."""
+    current = await store.current_version(project_id)
+    if current is None or current.manifest is None:
+        return None
+    manifest = json.loads(await store.artifacts.read_bytes(current.manifest))
+    entry = manifest.get("music") if isinstance(manifest, dict) else None
+    return MusicBed.model_validate(entry).key if entry else None
+
+
+async def _music_file(store: Store, key: str | None, work: Path) -> Path | None:
+    """A local copy of the music bed; None without one, or when its file was deleted (the
+    asset was deleted and collected: the video goes on without it)."""
+    if key is None:
+        return None
+    try:
+        return await store.artifacts.local_copy(key, work)
+    except (FileNotFoundError, ValueError):
+        log.warning("the music bed %s is no longer stored; assembling without it", key)
+        return None
+
+
+def _scored(assembly: Assembly, music: Path, bed: MusicBed) -> Assembly:
+    """The assembly with the music bed under its video, named in its manifest (blocking)."""
+    video = media.add_music_bed(
+        assembly.video, music, assembly.video.with_name("scored.mp4"), bed.level_db
+    )
+    manifest = json.loads(assembly.manifest.read_text())
+    manifest["music"] = bed.model_dump()
+    assembly.manifest.write_text(json.dumps(manifest, indent=2))
+    return assembly.model_copy(update={"video": video})
 
 
 async def _store_files(
@@ -162,4 +216,7 @@ async def revert_scene(
         description=current.description or "",
         chapters=[slot.plan.title for _, slot in sorted(slots.items())],
     )
-    return await commit_assembly(store, project, description, slots, [], kept={number: target.id})
+    music = await current_music(store, project_id)
+    return await commit_assembly(
+        store, project, description, slots, [], kept={number: target.id}, music=music
+    )

@@ -21,7 +21,9 @@ Security errors (the sandbox refused the code) are never retried.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, Literal
 
 from langgraph.graph import END, START, StateGraph
@@ -29,6 +31,7 @@ from langgraph.runtime import Runtime
 
 from agents.narrator import edit_narration, may_change_narration
 from agents.scene_coder import CoderMode, CoderRequest, NoCodeError, write_scene_code
+from agents.schemas import ScenePlan
 from agents.usage import BudgetExhausted, UsageTotals, scene_scope
 from agents.visual_fixer import review_scene
 from graphs.context import VideoContext
@@ -38,12 +41,14 @@ from graphs.frames import review_frames
 from graphs.render_loop import Checked, render_repaired, repair_and_check
 from graphs.state import SceneOutcome, SceneState, SceneTask
 from tools import media
+from tools.assets import ASSET_DIR
 from tools.fallback import title_card_code
 from tools.render.cache import RenderedScene, render_cached
-from tools.render.models import RenderError
+from tools.render.models import RenderError, RenderSettings
 from tools.repair.region import failing_region
 from tools.speech import NarrationSettings, SceneNarration, SpeechError, speak_scene
 from tools.speech.offline import offline_voice_installed
+from tools.store import Store
 
 __all__ = ["SCENE_NODES", "Node", "build_scene_graph", "format_error", "with_overrides"]
 
@@ -235,9 +240,10 @@ async def render(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     _emit(runtime, state, "rendering", f"rendering at {task.quality} quality")
     settings = ctx.limits.render.model_copy(update={"quality": task.quality, "frame": task.frame})
     checked = Checked(state["code"], state.get("repairs", []))
-    done = await render_repaired(
-        checked, ctx.store, settings, ctx.render_slots, repair=ctx.limits.repairs
-    )
+    async with with_images(ctx.store, settings, task.plan) as settings:
+        done = await render_repaired(
+            checked, ctx.store, settings, ctx.render_slots, repair=ctx.limits.repairs
+        )
     update: dict[str, Any] = {"code": done.code, "repairs": done.repairs}
     result = done.result
     if isinstance(result, RenderError):
@@ -257,6 +263,28 @@ async def render(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
         frames=frames,
     )
     return {**update, "error": None, "rendered": result, "instructions": []}
+
+
+@asynccontextmanager
+async def with_images(
+    store: Store, settings: RenderSettings, plan: ScenePlan
+) -> AsyncIterator[RenderSettings]:
+    """`settings` with the images the plan shows as local files, for the render to copy in
+    read-only: the local artifact store's own files, or downloads into a scratch folder
+    that lives as long as the block. An image whose file is gone is left out (the scene
+    then fails to load it, like any broken scene)."""
+    keys = [image.file.removeprefix(f"{ASSET_DIR}/") for image in plan.images]
+    if not keys:
+        yield settings
+        return
+    async with store.scratch("images-") as work:
+        files: dict[str, Path] = {}
+        for key in keys:
+            try:
+                files[key] = await store.artifacts.local_copy(key, work)
+            except (FileNotFoundError, ValueError):
+                continue
+        yield settings.model_copy(update={"assets": files})
 
 
 def after_check(

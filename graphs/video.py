@@ -21,7 +21,14 @@ from langgraph.types import Command, Send
 from agents.assembler import describe_video
 from agents.planner import plan_video
 from agents.schemas import ScenePlan, VideoPlan
-from graphs.assembly import Slot, commit_assembly, existing_project, slot_of, stored_slots
+from graphs.assembly import (
+    Slot,
+    commit_assembly,
+    current_music,
+    existing_project,
+    slot_of,
+    stored_slots,
+)
 from graphs.context import VideoContext
 from graphs.errors import NotFound
 from graphs.events import ProgressEvent
@@ -154,6 +161,7 @@ async def assembler(state: VideoState, runtime: Runtime[VideoContext]) -> dict:
         [_new_version(outcome) for outcome in outcomes],
         job_id=state["job_id"],
         burn_subtitles=state["request"].burn_subtitles,
+        music=await _music(ctx.store, state),
     )
     summary = VersionSummary(
         project_id=record.project_id,
@@ -162,6 +170,15 @@ async def assembler(state: VideoState, runtime: Runtime[VideoContext]) -> dict:
         duration=record.duration,
     )
     return {"version": summary}
+
+
+async def _music(store: Store, state: VideoState) -> str | None:
+    """The music bed: the one a generate request brought, or the one under the video an
+    edit changes."""
+    request = state["request"]
+    if isinstance(request, GenerateRequest):
+        return request.music.key if request.music is not None else None
+    return await current_music(store, state["project_id"])
 
 
 async def _project_fields(store: Store, state: VideoState) -> ProjectFields:

@@ -236,6 +236,11 @@ class GenerateBody(BaseModel):
         default=None, description="Default: the server's configured voice (offline if installed)."
     )
     burn_subtitles: StrictBool = Field(default=False, description="Draw the subtitles in.")
+    assets: list[AssetChoice] = Field(
+        default_factory=list,
+        max_length=8,
+        description="Uploaded images for the scenes to show, and at most one music bed.",
+    )
 
 
 class EditSceneBody(BaseModel):

@@ -5,6 +5,7 @@ with a 4xx and leave no row and no object; keys see only their own assets; the q
 
 from __future__ import annotations
 
+import hashlib
 import io
 import struct
 import subprocess
@@ -16,9 +17,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
+from PIL import Image, ImageStat
 
-from tests.api_helpers import make_client
+from tests.api_helpers import make_client, wait_for
 from tests.stores import StoreAt
 
 QUOTA_MB = 0.5
@@ -176,6 +177,12 @@ def test_another_keys_asset_is_unknown(
     assert client.get("/api/v1/assets", headers=keys["bob"]).json() == {"data": [], "count": 0}
     listed = client.get("/api/v1/assets", headers=keys["alice"]).json()
     assert asset["asset_id"] in {item["asset_id"] for item in listed["data"]}
+    body = {
+        "prompt": "circles",
+        "scene_count": 1,
+        "assets": [{"id": asset["asset_id"], "role": "image"}],
+    }
+    assert client.post("/api/v1/generate", json=body, headers=keys["bob"]).status_code == 404
     assert client.get(url, headers=keys["alice"]).status_code == 200
 
 
@@ -195,3 +202,61 @@ def test_quota_is_refused_and_delete_frees_it(
     assert client.delete(url, headers=keys["bob"]).status_code == 204
     assert client.get(url, headers=keys["bob"]).status_code == 404
     assert _upload(client, corpus["good.wav"], keys["bob"]).status_code == 201
+
+
+def _frame(video: bytes, at: float, work: Path) -> Image.Image:
+    (work / "video.mp4").write_bytes(video)
+    _ffmpeg(
+        "-ss", f"{at:.2f}", "-i", str(work / "video.mp4"), "-frames:v", "1", str(work / "f.png")
+    )
+    return Image.open(work / "f.png").convert("RGB")
+
+
+def _mean_volume(video: bytes, work: Path) -> float:
+    (work / "scored.mp4").write_bytes(video)
+    done = subprocess.run(
+        ["ffmpeg", "-i", str(work / "scored.mp4"), "-af", "volumedetect", "-f", "null", "-"],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    line = next(line for line in done.stderr.splitlines() if "mean_volume" in line)
+    return float(line.split("mean_volume:")[1].split()[0])
+
+
+def test_generate_shows_the_uploaded_image_over_the_music_bed(
+    api: tuple[TestClient, Path, dict], corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    client, _, keys = api
+    alice = keys["alice"]
+    image = _upload(client, corpus["good.png"], alice).json()["asset_id"]
+    music = _upload(client, corpus["good.mp3"], alice).json()["asset_id"]
+    body = {
+        "prompt": "The Pythagorean theorem",
+        "scene_count": 2,
+        "narration": {"voice": "none"},
+        "assets": [
+            {"id": image, "role": "image", "description": "A red card"},
+            {"id": music, "role": "music"},
+        ],
+    }
+    wrong = {**body, "assets": [{"id": music, "role": "image"}]}
+    assert client.post("/api/v1/generate", json=wrong, headers=alice).status_code == 422
+    job = client.post("/api/v1/generate", json=body, headers=alice).json()
+    assert wait_for(client, job["job_id"], headers=alice)["status"] == "completed"
+    result = client.get(f"/api/v1/jobs/{job['job_id']}/result", headers=alice).json()
+    shown = result["scenes"][1]
+    assert (shown["fallback_used"], shown["layout_issues"]) == (False, 0)
+
+    source = client.get(shown["source_url"], headers=alice).text
+    key = hashlib.sha256(corpus["good.png"].read_bytes()).hexdigest()
+    assert f'"assets/{key}.png"' in source
+    assert "ImageMobject(" in source
+    assert "http" not in source
+
+    video = client.get(result["video_url"], headers=alice).content
+    at = result["scenes"][0]["duration"] + 0.6 * shown["duration"]
+    frame = _frame(video, at, tmp_path)
+    centre = frame.crop((frame.width // 2 - 20, frame.height // 2 - 10, frame.width // 2 + 20,
+                         frame.height // 2 + 10))  # fmt: skip
+    mean = ImageStat.Stat(centre).mean
+    assert all(abs(got - want) < 25 for got, want in zip(mean, RED, strict=True)), mean
+    assert -60 < _mean_volume(video, tmp_path) < -30

@@ -22,23 +22,38 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 __all__ = [
+    "MUSIC_LEVEL_DB",
     "MediaError",
     "MediaInfo",
+    "add_music_bed",
     "add_voice_over",
     "burn_subtitles",
     "concat",
     "hold_last_frame",
     "probe",
+    "settled_frame",
     "thumbnail",
 ]
 
 log = logging.getLogger(__name__)
 
 TIMEOUT_S = 900.0
+MUSIC_LEVEL_DB = -18.0
+"""How far a music bed sits below its own level: under the voice, never over it."""
+MUSIC_FADE_S = 2.0
 _AUDIO_RATE = 48_000
+_PROBE_SIZE = 64
+"""Frames are compared at this many pixels a side, in grey: enough to see motion and ink."""
+_MOVED_DIFF = 4.0
+"""Grey difference (0-255) of one probe pixel from one frame to the next that counts as
+motion; encoding noise between equal pictures stays at 2 or less."""
+_BLANK_SPREAD = 2.0
+"""Grey standard deviation below which a frame is a plain background (nothing drawn)."""
+_STILL_S = 0.2
 _COPY_KEYS = (
     "codec_type",
     "codec_name",
@@ -116,6 +131,48 @@ def thumbnail(video: Path, out_png: Path, at_s: float | None = None) -> Path:
     return out_png
 
 
+def settled_frame(video: Path, out_png: Path) -> Path:
+    """Save the last frame of `video` that is at rest and shows something, as a PNG.
+
+    At rest: the picture has not changed for 0.2 s, so no animation is under way. Shows
+    something: not a plain background, as after a closing fade-out (or a held blank end).
+    A video that never rests gives its last frame that shows something, else its last one.
+    """
+    frames = _grey_frames(video)
+    if len(frames) == 0:
+        raise MediaError(f"no frames in {video}")
+    fps = probe(video).fps or 30.0
+    moved = np.abs(np.diff(frames, axis=0)).max(axis=1) >= _MOVED_DIFF
+    drawn = frames.std(axis=1) >= _BLANK_SPREAD
+    run_needed, run = max(2, round(_STILL_S * fps)), 1
+    still = np.zeros(len(frames), dtype=bool)
+    for index in range(1, len(frames)):
+        run = 1 if moved[index - 1] else run + 1
+        still[index] = run >= run_needed
+    chosen = next(
+        (int(i) for mask in (still & drawn, drawn) for i in np.flatnonzero(mask)[::-1]),
+        len(frames) - 1,
+    )
+    with _replacing(out_png) as temp:
+        select = f"select=eq(n\\,{chosen})"
+        _run("ffmpeg", ["-i", str(video), "-vf", select, "-frames:v", "1", str(temp)])
+        if temp.stat().st_size == 0:
+            raise MediaError(f"no frame {chosen} in {video}")
+    return out_png
+
+
+def _grey_frames(video: Path) -> np.ndarray:
+    """Every frame of `video`, shrunk and grey, one row of floats each."""
+    size = _PROBE_SIZE
+    with tempfile.TemporaryDirectory(prefix="frames-") as work:
+        raw = Path(work) / "frames.gray"
+        scale = f"scale={size}:{size},format=gray"
+        args = ["-i", str(video), "-map", "0:v:0", "-vf", scale, "-f", "rawvideo", str(raw)]
+        _run("ffmpeg", args)
+        data = np.frombuffer(raw.read_bytes(), dtype=np.uint8)
+    return data[: len(data) // size**2 * size**2].reshape(-1, size**2).astype(np.float32)
+
+
 def hold_last_frame(video: Path, seconds: float, out: Path) -> Path:
     """`video` lengthened to `seconds` by holding its last frame (re-encoded to H.264).
 
@@ -157,6 +214,34 @@ def add_voice_over(video: Path, tracks: Sequence[tuple[float, Path | None]], out
             args = ["-i", str(video), "-i", str(track), "-map", "0:v:0", "-map", "1:a:0"]
             args += ["-c:v", "copy", "-c:a", "aac", "-b:a", "128k", "-ar", str(_AUDIO_RATE)]
             _run("ffmpeg", [*args, "-movflags", "+faststart", str(temp)])
+    return out
+
+
+def add_music_bed(video: Path, music: Path, out: Path, level_db: float = MUSIC_LEVEL_DB) -> Path:
+    """`video` with `music` under it from start to end: looped if shorter, cut if longer,
+    `level_db` (negative) below its own level and faded out over the last seconds, mixed
+    into the voice-over where there is one (the voice keeps its level) or alone as the
+    sound of a silent video. The pictures are copied, not re-encoded.
+    """
+    info = probe(video)
+    duration = info.duration or 0.0
+    fade = min(MUSIC_FADE_S, duration / 2)
+    bed = (
+        f"[1:a]aresample={_AUDIO_RATE},volume={level_db:g}dB,"
+        f"afade=t=out:st={duration - fade:.3f}:d={fade:.3f}"
+    )
+    if info.audio_codec is None:
+        graph = f"{bed}[a]"
+    else:
+        graph = (
+            f"{bed}[bed];[0:a]aresample={_AUDIO_RATE}[voice];"
+            "[voice][bed]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[a]"
+        )
+    with _replacing(out) as temp:
+        args = ["-i", str(video), "-stream_loop", "-1", "-i", str(music)]
+        args += ["-filter_complex", graph, "-map", "0:v:0", "-map", "[a]", "-t", f"{duration:.3f}"]
+        args += ["-c:v", "copy", "-c:a", "aac", "-b:a", "128k", "-ar", str(_AUDIO_RATE)]
+        _run("ffmpeg", [*args, "-movflags", "+faststart", str(temp)])
     return out
 
 

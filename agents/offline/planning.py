@@ -365,7 +365,7 @@ def _picture(number: int, ctx: _Context, image: PlanImage) -> ScenePlan:
         "custom",
         7,
         title=shorten(f"In the picture: {about}", 120),
-        goal=f"See {about} and connect it to {ctx.phrase}.",
+        goal=f"See {about[0].lower()}{about[1:]} and connect it to {ctx.phrase}.",
         narration=f"Here is a picture: {about}. Keep it in mind as we look at {ctx.phrase}.",
         visual=f"The image {image.name} shown large under the heading, a caption below it.",
     )

@@ -21,14 +21,15 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from server.deps import CallerDep, StoreDep
 from server.errors import ApiError, error_responses
-from server.schemas import AssetPublic, AssetsPublic, Page
+from server.schemas import AssetChoice, AssetPublic, AssetsPublic, Page
 from server.views import API
-from tools.assets import MAX_ASSET_BYTES, AssetRefused
+from tools.assets import MAX_ASSET_BYTES, AssetRefused, JobAsset
 from tools.assets.check import check_upload
+from tools.store import Store
 from tools.store.assets import AssetQuotaExceeded
 from tools.store.records import AssetRecord
 
-__all__ = ["asset_public", "router"]
+__all__ = ["asset_public", "job_assets", "router"]
 
 router = APIRouter(prefix=f"{API}/assets", tags=["assets"])
 
@@ -146,6 +147,38 @@ async def delete_asset(asset_id: str, caller: CallerDep, store: StoreDep) -> Res
     if not await store.delete_asset(asset_id, owner=caller.owner):
         raise ApiError(404, "not_found", f"no asset {asset_id}")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+async def job_assets(
+    store: Store, choices: list[AssetChoice], owner: str | None
+) -> tuple[JobAsset, ...]:
+    """The caller's assets a generate body names, as its job refers to them: images named
+    image1, image2... in order, the music bed `music`.
+
+    Raises:
+        ApiError: 404 for an asset the caller does not have, 422 for an image role on audio
+            (or music on an image) or a second music bed.
+    """
+    kinds = {"image": "image", "music": "audio"}
+    resolved: list[JobAsset] = []
+    for choice in choices:
+        asset = await store.get_asset(choice.id, owner=owner)
+        if asset is None:
+            raise ApiError(404, "not_found", f"no asset {choice.id}")
+        if asset.kind != kinds[choice.role]:
+            raise ApiError(
+                422, "asset_role_mismatch", f"asset {choice.id} is {asset.kind}, not {choice.role}"
+            )
+        images = sum(found.role == "image" for found in resolved)
+        name = f"image{images + 1}" if choice.role == "image" else "music"
+        if any(found.name == name for found in resolved):
+            raise ApiError(422, "asset_role_mismatch", "a video has at most one music bed")
+        resolved.append(
+            JobAsset(
+                key=asset.artifact, role=choice.role, name=name, description=choice.description
+            )
+        )
+    return tuple(resolved)
 
 
 async def _receive(request: Request, target: Path) -> str:

@@ -13,6 +13,7 @@ from graphs.requests import EditRequest, GenerateRequest, JobSpec
 from server.deps import Caller, CallerDep, ManagerDep, StoreDep
 from server.errors import ApiError, error_responses
 from server.jobs import IdempotencyKeyReused, JobManager, TooManyJobs
+from server.routes.assets import job_assets
 from server.schemas import (
     Accepted,
     BudgetOptions,
@@ -79,15 +80,17 @@ async def _submit(
     "/generate",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
-    responses=error_responses(400, 401, 409, 429),
+    responses=error_responses(400, 401, 404, 409, 429),
 )
 async def generate(
     body: GenerateBody,
     caller: CallerDep,
     manager: ManagerDep,
+    store: StoreDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Accepted:
-    """Start making a video from a prompt."""
+    """Start making a video from a prompt, with the caller's uploaded images and music."""
+    assets = await job_assets(store, body.assets, caller.owner)
     try:
         models = body.models.specs()
     except ValueError as exc:
@@ -99,6 +102,7 @@ async def generate(
         quality=body.quality,
         fallback=body.fallback,
         burn_subtitles=body.burn_subtitles,
+        assets=assets,
     )
     spec = JobSpec(
         request=request,

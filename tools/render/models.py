@@ -45,6 +45,11 @@ class RenderSettings(BaseModel):
         default=None,
         description="PATH for the render process; None keeps the system's standard PATH.",
     )
+    assets: dict[str, Path] = Field(
+        default_factory=dict,
+        description="Files the scene may load, read-only, as `assets/<name>`: name → a host "
+        "file, copied in before the render.",
+    )
 
 
 class RenderResult(BaseModel):

@@ -40,6 +40,7 @@ from tools.render.sandbox import (
     Sandbox,
     SandboxUnavailable,
     current_sandbox,
+    stage_assets,
     tex_environment,
 )
 from tools.render.warm import WorkerFailed, current_pool
@@ -83,7 +84,9 @@ async def render_scene(
     workdir = workdir.resolve()
     inside = sandbox.workdir_inside
     environment = _clean_environment(inside or workdir, settings, tmp=inside is not None)
-    pool = current_pool() if warm and sandbox is current_sandbox() else None
+    # A warm worker's mounts are fixed when it starts: a scene with assets renders cold.
+    cold = bool(settings.assets) or not warm or sandbox is not current_sandbox()
+    pool = None if cold else current_pool()
     if pool is not None:
         try:
             result, log = await pool.render(
@@ -114,6 +117,7 @@ async def _render_cold(
 ) -> RenderResult:
     """A fresh interpreter in a fresh sandbox for this one render."""
     (workdir / SCENE_FILE).write_text(code, encoding="utf-8")
+    await asyncio.to_thread(stage_assets, workdir, settings.assets)
     if sandbox.workdir_inside is None:
         (workdir / TMP_DIR).mkdir(exist_ok=True)
     command = [

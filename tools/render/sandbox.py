@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -36,6 +37,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tools.assets.models import ASSET_DIR
 from tools.render.seccomp import seccomp_available, seccomp_program_fd
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "WrappedCommand",
     "current_sandbox",
     "sandbox_warning",
+    "stage_assets",
     "tex_environment",
 ]
 
@@ -302,7 +305,32 @@ def _bwrap(workdir: Path, *, root: bool) -> list[str]:
         argv += [*_parents(target, made, mounts), "--ro-bind", str(source), str(target)]
     argv += _parents(WORKDIR, made, mounts)
     argv += ["--bind", str(workdir), str(WORKDIR), "--chdir", str(WORKDIR)]
+    staged = workdir / ASSET_DIR
+    if staged.is_dir() and not staged.is_symlink():
+        argv += ["--ro-bind", str(staged), str(WORKDIR / ASSET_DIR)]
     return argv
+
+
+def stage_assets(workdir: Path, assets: Mapping[str, Path]) -> None:
+    """Copy the files a scene may load into `workdir/assets/`, read-only (blocking).
+
+    The render sees its own copies, never the stored originals, and only by a relative
+    path beside its scene file; with the namespaces layer the folder is also mounted
+    read-only, so not even a render under the server's own uid can change it.
+
+    Raises:
+        ValueError: a name that is not a plain file name.
+    """
+    if not assets:
+        return
+    folder = workdir / ASSET_DIR
+    folder.mkdir(mode=0o755)
+    for name, source in assets.items():
+        if Path(name).name != name or name.startswith("."):
+            raise ValueError(f"not a plain asset file name: {name!r}")
+        target = folder / name
+        shutil.copyfile(source, target)
+        target.chmod(0o444)
 
 
 def _read_only_binds() -> list[tuple[Path, Path]]:

@@ -14,7 +14,18 @@ from tools.layout_models import Aspect
 __all__ = ["SLOTS", "class_name", "render_source"]
 
 # Kinds in the order their builders appear in a file; each has templates/<kind>.py.tmpl.
-_KINDS = ("text", "line", "bullets", "equation", "graph", "shape", "bars", "number_line", "flow")
+_KINDS = (
+    "text",
+    "line",
+    "bullets",
+    "equation",
+    "graph",
+    "shape",
+    "bars",
+    "number_line",
+    "flow",
+    "image",
+)
 Slot = tuple[float, float, float, float]
 SLOTS: dict[Aspect, dict[str, Slot]] = {
     # Layout regions of each frame (centre x, centre y, width, height), inside its safe area:

@@ -381,6 +381,13 @@ def _fill(group: list[Element], span: float) -> None:
     group[-1]["wait"] = max(0.1, round(group[-1]["wait"] + residual, 2))
 
 
+def _picture_scene(plan: ScenePlan, colors: dict[str, str]) -> list[Element]:
+    """The scene's uploaded images large in the body, under its heading, above a caption."""
+    files = [image.file for image in plan.images]
+    picture = _element("picture", "image", "body", "fade_in", 1.0, 0.6, files=files)
+    return [_heading(plan, colors), picture, _caption(plan, colors)]
+
+
 def build_spec(
     plan: ScenePlan, style: str, durations: Sequence[float] | None = None
 ) -> dict[str, Any]:
@@ -390,7 +397,8 @@ def build_spec(
     they fill the planned duration.
     """
     colors = palette(style)
-    elements = _BUILDERS[plan.archetype](plan, colors)
+    builder = _picture_scene if plan.images else _BUILDERS[plan.archetype]
+    elements = builder(plan, colors)
     hold = fit_narration(elements, durations) if durations else _fit_timing(elements, plan.duration)
     return {
         "background": colors["background"],
