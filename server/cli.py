@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from tools.render.models import Quality
     from tools.speech import NarrationSettings
     from tools.store import ApiKeyRecord, ArtifactStore, CleanupReport, ProjectSummary, Store
+    from tools.store.summary import VersionSummary
 
 
 __all__ = ["app"]
@@ -209,10 +210,10 @@ def _show(payload: BaseModel | dict[str, Any], as_json: bool) -> None:
         Console().print_json(data=data)
 
 
-def _local_summary(summary: JobSummary, artifacts: ArtifactStore, job: JobRecord | None) -> dict:
+def _local_summary(
+    summary: VersionSummary, artifacts: ArtifactStore, job: JobRecord | None
+) -> dict:
     """The CLI's JSON: the summary with artifact keys turned into file paths or s3:// URLs."""
-    from graphs.jobs import JobOutcome
-
     data = summary.model_dump(mode="json")
     for name in ("video", "thumbnail", "subtitles", "manifest"):
         key = data[name]
@@ -220,18 +221,21 @@ def _local_summary(summary: JobSummary, artifacts: ArtifactStore, job: JobRecord
     for scene in data["scenes"]:
         scene["video"] = artifacts.describe(scene["video"])
     if job is not None:
+        from graphs.jobs import JobOutcome
+
         outcome = JobOutcome.of(job)
         data.update(job_id=job.id, status=job.status, usage=outcome.usage.model_dump(mode="json"))
     return data
 
 
-def _print_summary(summary: JobSummary, data: dict, as_json: bool) -> None:
+def _print_summary(summary: VersionSummary, data: dict, as_json: bool) -> None:
     from server.progress_view import print_summary
 
     if as_json:
         _show(data, True)
         return
-    print_summary(stderr, summary.title, summary.version, summary.scenes, summary.usage)
+    usage = getattr(summary, "usage", None)  # a job's summary carries it, a project's not
+    print_summary(stderr, summary.title, summary.version, summary.scenes, usage)
     Console().print(f"video: {data['video']}", highlight=False, soft_wrap=True)
 
 
@@ -464,11 +468,13 @@ def show(
     as_json: AsJson = False,
 ) -> None:
     """Show a project's current version and its scenes."""
-    from graphs.jobs.summary import project_summary
+    from tools.store.summary import version_summary
 
-    async def read() -> tuple[JobSummary, dict]:
+    async def read() -> tuple[VersionSummary, dict]:
         async with _store(data_dir, database_url) as store:
-            summary = await project_summary(store, project_id)
+            summary = await version_summary(store, project_id)
+            if summary is None:
+                raise UserError(f"no project {project_id}")
             return summary, _local_summary(summary, store.artifacts, None)
 
     with _errors():
@@ -1050,7 +1056,15 @@ def worker(
 
 def _add_plugins(argv: list[str]) -> None:
     """Command groups other packages add (`manimgraph.cli` entry points, e.g. `eval`):
-    the one the command line names is loaded; the others are listed by name, unloaded."""
+    the one the command line names is loaded; the others are listed by name, unloaded.
+    A built-in command needs none of them, so for it the installed packages are not read."""
+    builtins = {group.name for group in app.registered_groups} | {
+        command.name or command.callback.__name__.replace("_", "-")
+        for command in app.registered_commands
+        if command.callback is not None
+    }
+    if argv[1:2] and argv[1] in builtins:
+        return
     for command in entry_points(group="manimgraph.cli"):
         if command.name in argv[1:2]:
             app.add_typer(command.load(), name=command.name)
