@@ -10,9 +10,10 @@ from fastapi import Depends, Header, Request, Response
 from server.errors import ApiError
 from server.jobs import JobManager
 from server.ratelimit import RateLimiter
+from tools.events import JobEvents
 from tools.store import Store
 
-__all__ = ["AdminDep", "Caller", "CallerDep", "ManagerDep", "StoreDep"]
+__all__ = ["AdminDep", "Caller", "CallerDep", "EventsDep", "ManagerDep", "StoreDep"]
 
 
 async def _store(request: Request) -> Store:
@@ -23,8 +24,13 @@ async def _manager(request: Request) -> JobManager:
     return request.app.state.manager  # type: ignore[no-any-return]
 
 
+async def _events(request: Request) -> JobEvents:
+    return request.app.state.events  # type: ignore[no-any-return]
+
+
 StoreDep = Annotated[Store, Depends(_store)]
 ManagerDep = Annotated[JobManager, Depends(_manager)]
+EventsDep = Annotated[JobEvents, Depends(_events)]
 
 
 @dataclass(frozen=True)

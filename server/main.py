@@ -28,6 +28,7 @@ from server.routes import assets, jobs, projects, submit, system
 from server.settings import Settings
 from server.studio import mount_studio
 from server.webhooks import webhook_secret
+from tools.events import open_job_events
 from tools.render.sandbox import current_sandbox, sandbox_warning
 
 __all__ = ["create_app"]
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         warning = sandbox_warning((await asyncio.to_thread(current_sandbox)).status)
         if warning is not None:
             log.warning(warning)
+        events = open_job_events(settings.redis_url)
         async with JobRoom.open(
             settings.data_dir,
             database_url=settings.database_url,
@@ -86,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             models=models,
             render_slots=asyncio.Semaphore(settings.render_slots),
             lease=timedelta(seconds=settings.lease_seconds),
+            events=events,
         ) as room:
             if not await room.store.has_api_keys():
                 log.warning(
@@ -111,12 +114,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.metrics = metrics
             app.state.limiter = limiter
             app.state.queue = queue
+            app.state.events = events
             await manager.start()
             try:
                 yield
             finally:
                 await manager.stop()
                 await limiter.close()
+                await events.close()
                 if queue is not None:
                     await queue.close()
 

@@ -1,7 +1,8 @@
 """`manimgraph worker`: runs jobs from the Redis queue, through the job room's one run path.
 
 Each delivery keeps a heartbeat while its job runs; an abort from any API process
-cancels the job's task here, which kills its renders.
+cancels the job's task here, which kills its renders. The job's progress and end are
+published on its Redis event stream, which the API processes' SSE streams follow.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from server.metrics import Metrics
 from server.queue import HEARTBEAT_S, RUN_JOB, JobQueue
 from server.settings import Settings
 from server.webhooks import webhook_secret
+from tools.events import RedisJobEvents
 
 __all__ = ["run_worker"]
 
@@ -32,6 +34,7 @@ async def run_worker(settings: Settings, *, concurrency: int, render_slots: int)
     """Take jobs from the queue until SIGINT or SIGTERM; at most `concurrency` at once."""
     assert settings.redis_url is not None
     models = load_model_config()
+    events = RedisJobEvents.from_url(settings.redis_url)
     async with JobRoom.open(
         settings.data_dir,
         database_url=settings.database_url,
@@ -39,6 +42,7 @@ async def run_worker(settings: Settings, *, concurrency: int, render_slots: int)
         models=models,
         render_slots=asyncio.Semaphore(render_slots),
         lease=timedelta(seconds=settings.lease_seconds),
+        events=events,
     ) as room:
         manager = JobManager(
             room,
@@ -75,6 +79,7 @@ async def run_worker(settings: Settings, *, concurrency: int, render_slots: int)
         finally:
             await manager.stop()
             await queue.close()
+            await events.close()
 
 
 async def _heartbeat(job: Job) -> None:

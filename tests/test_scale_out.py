@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 
 from server.queue import JobQueue
 from tests.api_helpers import render_processes
@@ -19,6 +20,7 @@ from tests.redis_fixtures import RedisServer
 from tests.s3_fixtures import S3Bucket
 from tests.servers import TERMINAL, Server, serving, wait_until, working
 from tests.stores import StoreAt
+from tools.events import stream_key
 
 pytestmark = [
     pytest.mark.slow,
@@ -160,13 +162,18 @@ def test_events_from_the_api_process_that_did_not_take_the_job(
         working(tmp_path, database_url, redis_server.url, count=1),
     ):
         job = _generate(taker, "Explain circles", 2)
-        events: list[str] = []
+        lines: list[str] = []
         with httpx.stream("GET", f"{other.base}{job['events_url']}", timeout=300) as stream:
-            events = [
-                line.removeprefix("event: ")
-                for line in stream.iter_lines()
-                if line.startswith("event: ")
-            ]
+            lines = [line for line in stream.iter_lines() if line.startswith(("event: ", "id: "))]
+        events = [line.removeprefix("event: ") for line in lines if line.startswith("event: ")]
+        ids = [line.removeprefix("id: ") for line in lines if line.startswith("id: ")]
         assert events[0] == "state" and events[-1] == "completed"
         assert "progress" in events[1:-1]
         assert other.job(job["job_id"]) == taker.job(job["job_id"]) | {"estimated_completion": None}
+
+        with redis.Redis.from_url(redis_server.url, decode_responses=True) as client:
+            published = [entry_id for entry_id, _ in client.xrange(stream_key(job["job_id"]))]
+        assert len(ids) == len(events), "every event carries its place in the job's stream"
+        assert ids[0] in (*published, "0-0") and set(ids[1:]) <= set(published)
+        assert ids[-1] == published[-1], "the end came over Redis, from the worker"
+        assert ids == sorted(ids, key=lambda i: tuple(map(int, i.split("-"))))

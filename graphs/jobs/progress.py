@@ -2,7 +2,9 @@
 
 The fold is stored on the job row (coalesced by `ProgressSaver`), so any process can
 answer a job's status; the SSE stream, `status --watch`, the CLI's bars and the eval
-harness all read the folded state, never the raw events.
+harness all read the folded state, never the raw events. Each fold the row takes is also
+published on the job room's event channel (`tools.events`), so SSE streams in other
+processes follow it live.
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@ entry point (CLI, API server, eval harness), always with a checkpointer.
 A runner claims a job with a lease in the database and renews it while it works, so two
 processes on one database never run one job at once; when a runner dies its lease expires
 and any other runner resumes the job from its checkpoint, skipping finished scenes.
+
+Every change the room writes to a job row (claim, saved progress, end, cancel, resume)
+is then published on the room's event channel, so readers in other processes follow it
+live; the row stays the truth.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from graphs.jobs.summary import JobOutcome, JobSummary, project_summary
 from graphs.limits import Limits
 from graphs.requests import EditRequest, JobRequest, JobSpec
 from graphs.video import build_video_graph
+from tools.events import JobEvent, JobEvents, NoJobEvents
 from tools.store import (
     ACTIVE_STATUSES,
     CANCELLED,
@@ -115,6 +120,8 @@ class JobRoom:
     runner_id: str = field(default_factory=_runner_id)
     graph: StateGraph | None = None
     """Replaces the standard video graph (see `build_video_graph`)."""
+    events: JobEvents = field(default_factory=NoJobEvents)
+    """Where each change of a job is announced after it is written (Redis when configured)."""
 
     @classmethod
     @asynccontextmanager
@@ -218,6 +225,7 @@ class JobRoom:
                 if current.lease_expires_at
                 else f"job {job_id} is being run by {current.lease_owner}"
             )
+        await self._announce(job)
         return await self._run_claimed(job, on_event, factory)
 
     async def run_request(
@@ -247,6 +255,7 @@ class JobRoom:
         job = await self.store.transition_job(
             job_id, RESUMABLE_STATUSES, status=QUEUED, error=None, stage="resuming"
         )
+        await self._announce(job)
         if job is None:
             current = await self.store.get_job(job_id)
             if current is None:
@@ -261,9 +270,11 @@ class JobRoom:
 
         Returns the cancelled job, or None if it was not queued or running.
         """
-        return await self.store.transition_job(
+        job = await self.store.transition_job(
             job_id, ACTIVE_STATUSES, status=CANCELLED, error=CANCELLED_ON_REQUEST
         )
+        await self._announce(job)
+        return job
 
     async def orphans(self) -> list[JobRecord]:
         """Jobs nobody runs: running with an expired lease, or queued for longer than a lease."""
@@ -307,7 +318,7 @@ class JobRoom:
             }
         )
         progress = job.progress_state
-        saver = ProgressSaver(lambda p: self.store.save_progress(job.id, self.runner_id, p))
+        saver = ProgressSaver(lambda p: self._save_progress(job.id, p))
         lost: list[str] = []
         keeper = asyncio.create_task(self._keep_lease(job.id, asyncio.current_task(), lost))
         try:
@@ -341,14 +352,27 @@ class JobRoom:
                 await keeper
         usage = meter.report()
         await self.store.save_progress(job.id, self.runner_id, _finished(progress))
-        await self.store.transition_job(
+        completed = await self.store.transition_job(
             job.id,
             (RUNNING,),
             runner=self.runner_id,
             status=COMPLETED,
             result=JobOutcome(usage=usage, summary=summary).model_dump(mode="json"),
         )
+        await self._announce(completed)
         return summary.model_copy(update={"usage": usage})
+
+    async def _save_progress(self, job_id: str, progress: JobProgress) -> bool:
+        """Store the fold on the row, then announce it; only what the row took is sent."""
+        saved = await self.store.save_progress(job_id, self.runner_id, progress)
+        if saved:
+            await self.events.publish(JobEvent.running(job_id, progress))
+        return saved
+
+    async def _announce(self, job: JobRecord | None) -> None:
+        """Publish a change just written to the job row (None: nothing was written)."""
+        if job is not None:
+            await self.events.publish(JobEvent.of(job))
 
     async def _keep_lease(
         self, job_id: str, task: asyncio.Task[Any] | None, lost: list[str]
@@ -379,8 +403,11 @@ class JobRoom:
             if task is not None:
                 task.uncancel()
             raise JobCancelled(f"job {job.id}: {lost[0]}")
-        await asyncio.shield(
-            self.store.transition_job(
+        await asyncio.shield(self._requeue(job))
+
+    async def _requeue(self, job: JobRecord) -> None:
+        await self._announce(
+            await self.store.transition_job(
                 job.id, (RUNNING,), runner=self.runner_id, status=QUEUED, message="interrupted"
             )
         )
@@ -388,7 +415,7 @@ class JobRoom:
     async def _failed(self, job: JobRecord, exc: Exception, meter: UsageMeter) -> None:
         clear = isinstance(exc, JobError | ProviderError)
         message = str(exc) if clear else f"{type(exc).__name__}: {exc}"
-        await self.store.transition_job(
+        failed = await self.store.transition_job(
             job.id,
             (RUNNING,),
             runner=self.runner_id,
@@ -398,6 +425,7 @@ class JobRoom:
         )
         if job.kind == "generate":
             await self.store.set_project_status(job.project_id, "failed")
+        await self._announce(failed)
 
 
 def _finished(progress: JobProgress) -> JobProgress:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from graphs.jobs import (
@@ -17,9 +16,10 @@ from graphs.jobs import (
     JobStatus,
     NotResumable,
 )
-from server.deps import Caller, CallerDep, ManagerDep, StoreDep
+from server.deps import Caller, CallerDep, EventsDep, ManagerDep, StoreDep
 from server.errors import ApiError, error_responses
 from server.files import MEDIA, RangeHeader, artifact_response, file_responses
+from server.job_feed import job_states
 from server.routes.submit import accepted
 from server.schemas import Accepted, JobPublic, JobResult, JobsPublic, Page
 from server.views import API, finished_body, job_public, job_result
@@ -28,9 +28,6 @@ from tools.store import Store
 __all__ = ["router"]
 
 router = APIRouter(prefix=f"{API}/jobs", tags=["jobs"])
-
-EVENT_POLL_S = 0.25
-"""How often the event stream reads the job row, which any process may be updating."""
 
 
 async def owned_job(store: Store, job_id: str, caller: Caller) -> JobRecord:
@@ -102,24 +99,33 @@ async def get_result(owned: OwnedJobDep, store: StoreDep) -> JobResult:
     response_class=JobEventStream,
     responses=error_responses(401, 404, 429),
 )
-async def job_events(owned: OwnedJobDep, store: StoreDep) -> AsyncIterator[ServerSentEvent]:
-    """Server-sent events, read from the job row so any server process can stream any job:
-    `state` (the job now), `progress` (each change of the folded progress), then one
-    terminal event named after the final status, whose data holds the result's URLs."""
-    job: JobRecord | None = owned
+async def job_events(
+    owned: OwnedJobDep,
+    store: StoreDep,
+    events: EventsDep,
+    last_event_id: Annotated[
+        str | None,
+        Header(
+            alias="Last-Event-ID",
+            description="Continue after this event (sent by EventSource on reconnect).",
+        ),
+    ] = None,
+) -> AsyncIterator[ServerSentEvent]:
+    """Server-sent events, so any server process can stream any job: `state` (the job now),
+    `progress` (each change of the folded progress), then one terminal event named after
+    the final status, whose data holds the result's URLs. With Redis they follow the job's
+    event channel, and their ids let a reconnect continue; else they follow the job row."""
     shown: dict[str, object] | None = None
-    while job is not None:
+    async for job, event_id in job_states(owned, store, events, last_event_id):
         public = job_public(job).model_dump(mode="json")
         changed = {**public, "estimated_completion": None}
         if shown != changed:
-            yield ServerSentEvent(event="progress" if shown else "state", data=public)
+            yield ServerSentEvent(event="progress" if shown else "state", data=public, id=event_id)
             shown = changed
         if job.status in TERMINAL_STATUSES:
             body = finished_body(job, await store.get_project(job.project_id))
-            yield ServerSentEvent(event=job.status, data=body.model_dump(mode="json"))
+            yield ServerSentEvent(event=job.status, data=body.model_dump(mode="json"), id=event_id)
             return
-        await asyncio.sleep(EVENT_POLL_S)
-        job = await store.get_job(owned.id)
 
 
 @router.get(
