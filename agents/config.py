@@ -20,6 +20,12 @@ and with no default at all the provider follows the keys present (`default_spec`
     voice = "openai:alloy"   # or "offline", "none", "elevenlabs:<voice_id>"
     speed = 1.0
 
+    [render]                 # defaults of `generate`; its flags win
+    aspect = "9:16"          # 16:9 (default), 9:16 or 1:1
+    resolution = "1080p"     # 480p, 720p, 1080p, 1440p, 2160p (default: the quality's)
+    fps = 30                 # 15-60 (default: the quality's)
+    duration_s = 60          # target length of the whole video
+
 Without a `[narration]` table the offline voice narrates where it is installed, and
 videos are silent where it is not.
 """
@@ -36,11 +42,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agents.models import ROLES, ModelFactory, ModelSpec, Role, default_spec
 from agents.usage import Budget
+from tools.layout_models import Aspect, Fps, Frame, Resolution
 from tools.speech import NarrationSettings, offline_voice_installed
 
 __all__ = [
     "ConfigError",
     "ModelConfig",
+    "RenderConfig",
     "default_narration",
     "first_problem",
     "load_model_config",
@@ -53,6 +61,26 @@ class ConfigError(ValueError):
     """The configuration is unreadable or invalid; the message names the place."""
 
 
+class RenderConfig(BaseModel):
+    """The `[render]` table: the picture and length a generated video has unless asked."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    aspect: Aspect | None = None
+    resolution: Resolution | None = None
+    fps: Fps | None = None
+    duration_s: float | None = Field(default=None, gt=0, description="Whole video, seconds.")
+
+    def merged(self, **flags: Any) -> RenderConfig:
+        """These defaults with every flag that is set put over them."""
+        return self.model_validate(
+            {**self.model_dump(), **{k: v for k, v in flags.items() if v is not None}}
+        )
+
+    def frame(self) -> Frame:
+        return Frame(aspect=self.aspect or "16:9", resolution=self.resolution, fps=self.fps)
+
+
 class ModelConfig(BaseModel):
     """Which model serves each role, and the job budget, after merging every source."""
 
@@ -62,6 +90,7 @@ class ModelConfig(BaseModel):
     roles: dict[Role, ModelSpec] = Field(default_factory=dict)
     budget: Budget = Field(default_factory=Budget)
     narration: NarrationSettings = Field(default_factory=lambda: default_narration())
+    render: RenderConfig = Field(default_factory=RenderConfig)
     notice: str = Field(default="", description="How the default was chosen, for the user.")
 
     def factory(self) -> ModelFactory:
@@ -95,6 +124,7 @@ def load_model_config(
         else:
             default, notice = default_spec(env)
         budget = Budget.model_validate(data.get("budget", {}))
+        render = RenderConfig.model_validate(data.get("render", {}))
         narration = (
             NarrationSettings.model_validate(data["narration"])
             if "narration" in data
@@ -103,7 +133,12 @@ def load_model_config(
     except (ValidationError, ValueError, TypeError) as exc:
         raise ConfigError(f"invalid model settings in {where}: {first_problem(exc)}") from None
     return ModelConfig(
-        default=default, roles=roles, budget=budget, narration=narration, notice=notice
+        default=default,
+        roles=roles,
+        budget=budget,
+        narration=narration,
+        render=render,
+        notice=notice,
     )
 
 

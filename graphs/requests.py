@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from agents.models import ModelSpec, Role
 from graphs.limits import Limits
 from tools.assets import JobAsset
+from tools.layout_models import within
 from tools.render.models import Frame, Quality
 from tools.speech import NarrationSettings
 
@@ -24,6 +25,7 @@ __all__ = [
     "JobRequest",
     "JobSpec",
     "PromptText",
+    "Seconds",
     "Style",
 ]
 
@@ -39,7 +41,12 @@ MAX_SCENES = 12
 MAX_ASSETS = 8
 """Uploaded assets one video may use."""
 MIN_DURATION_S, MAX_DURATION_S = 5, 600
-"""The target lengths a whole video may have, in seconds."""
+Seconds = Annotated[
+    float,
+    within(MIN_DURATION_S, MAX_DURATION_S, "seconds"),
+    Field(json_schema_extra={"minimum": MIN_DURATION_S, "maximum": MAX_DURATION_S}),
+]
+"""A target length of a whole video."""
 
 PromptText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PROMPT_CHARS)
@@ -61,11 +68,8 @@ class GenerateRequest(BaseModel):
         description="Aspect, resolution and frame rate; resolution and rate default to the "
         "quality preset's.",
     )
-    target_duration: float = Field(
-        default=40.0,
-        ge=MIN_DURATION_S,
-        le=MAX_DURATION_S,
-        description="Length of the whole video in seconds, spread over the scenes.",
+    target_duration: Seconds = Field(
+        default=40.0, description="Length of the whole video in seconds, spread over the scenes."
     )
     fallback: bool = Field(default=True, description="Replace a failing scene with a title card.")
     burn_subtitles: bool = Field(default=False, description="Draw the subtitles into the video.")
@@ -129,3 +133,8 @@ class JobSpec(BaseModel):
         description="The voice; None takes the configured default for a generate job and "
         "the scene's own voice for an edit.",
     )
+
+    @property
+    def target_duration(self) -> float | None:
+        """The length the whole video was asked to have; None for an edit."""
+        return self.request.target_duration if isinstance(self.request, GenerateRequest) else None

@@ -394,14 +394,18 @@ async def save_scene(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     """Hand the finished scene to the assembler, which stores it with the project version.
 
     A clip shorter than its voice-over (a coder that ignored the timing) holds its last
-    frame until the voice ends, so no word is cut.
+    frame until the voice ends, so no word is cut; an edit that keeps its scene's length
+    holds it to that length.
     """
     task, rendered, ctx = state["task"], state["rendered"], runtime.context
     assert rendered is not None
     narration = state.get("narration")
     if narration is not None and rendered.duration < narration.duration:
         _emit(runtime, state, "saving", "holding the last frame for the voice-over")
-        rendered = await _held(ctx, rendered, narration)
+        rendered = await _held(ctx, rendered, narration.duration + 0.1)
+    if task.keep_length is not None and rendered.duration < task.keep_length - 0.01:
+        _emit(runtime, state, "saving", "holding the last frame to keep the scene's length")
+        rendered = await _held(ctx, rendered, task.keep_length)
     outcome = SceneOutcome(
         number=task.number,
         plan=task.plan,
@@ -429,15 +433,11 @@ async def save_scene(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     return {"scene_results": [outcome]}
 
 
-async def _held(
-    ctx: VideoContext, rendered: RenderedScene, narration: SceneNarration
-) -> RenderedScene:
-    """The render with its last frame held until the voice-over has ended."""
+async def _held(ctx: VideoContext, rendered: RenderedScene, seconds: float) -> RenderedScene:
+    """The render with its last frame held until it lasts `seconds`."""
     async with ctx.store.scratch("hold-") as work:
         clip = await ctx.store.artifacts.local_copy(rendered.video, work)
-        held = await asyncio.to_thread(
-            media.hold_last_frame, clip, narration.duration + 0.1, work / "held.mp4"
-        )
+        held = await asyncio.to_thread(media.hold_last_frame, clip, seconds, work / "held.mp4")
         info = await asyncio.to_thread(media.probe, held)
         video = await ctx.store.artifacts.put_file(held, ".mp4")
     return rendered.model_copy(update={"video": video, "duration": info.duration or 0.0})

@@ -86,6 +86,23 @@ VoiceFlag = Annotated[
 BurnSubtitles = Annotated[
     bool, typer.Option("--burn-subtitles", help="Draw the subtitles into the video.")
 ]
+AspectFlag = Annotated[
+    str | None,
+    typer.Option("--aspect", help="16:9 (default), 9:16 (shorts, reels) or 1:1; or [render]."),
+]
+ResolutionFlag = Annotated[
+    str | None,
+    typer.Option(
+        "--resolution", help="480p, 720p, 1080p, 1440p or 2160p (default: the quality's)."
+    ),
+]
+FpsFlag = Annotated[
+    int | None, typer.Option("--fps", help="Frames a second, 15-60 (default: the quality's).")
+]
+DurationFlag = Annotated[
+    float | None,
+    typer.Option("--duration", help="Target length of the whole video in seconds (default 40)."),
+]
 ServerUrl = Annotated[
     str | None,
     typer.Option(
@@ -352,6 +369,10 @@ def generate(
     max_cost: MaxCost = None,
     voice: VoiceFlag = None,
     burn_subtitles: BurnSubtitles = False,
+    aspect: AspectFlag = None,
+    resolution: ResolutionFlag = None,
+    fps: FpsFlag = None,
+    duration: DurationFlag = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Also save the video to this file or directory."),
@@ -366,7 +387,7 @@ def generate(
     """Make a new project (a video) from a prompt, here or with --server on a server."""
     if server is not None:
         from server import remote
-        from server.schemas import GenerateBody
+        from server.schemas import GenerateBody, RenderOptions
 
         with _errors():
             if config is not None:
@@ -381,12 +402,26 @@ def generate(
                 models=remote.model_settings(model, planner, coder, fixer),
                 budget=remote.budget_options(max_calls, max_tokens, max_cost),
                 narration=remote.narration_options(voice),
+                render=RenderOptions(
+                    aspect=aspect,  # type: ignore[arg-type]  # validated by the schema
+                    resolution=resolution,  # type: ignore[arg-type]
+                    fps=fps,
+                    duration_s=duration,
+                ),
             )
             remote.start(_target(server, api_key, as_json), body, wait=wait, output=output)
         return
     from graphs.requests import GenerateRequest
 
     with _errors():
+        models = _model_config(
+            config,
+            {"default": model, "planner": planner, "coder": coder, "fixer": fixer},
+            {"max_calls": max_calls, "max_tokens": max_tokens, "max_cost_usd": max_cost},
+        )
+        render = models.render.merged(
+            aspect=aspect, resolution=resolution, fps=fps, duration_s=duration
+        )
         request = GenerateRequest(
             prompt=prompt,
             scene_count=scenes,
@@ -394,11 +429,8 @@ def generate(
             style=style,
             fallback=not no_fallback,
             burn_subtitles=burn_subtitles,
-        )
-        models = _model_config(
-            config,
-            {"default": model, "planner": planner, "coder": coder, "fixer": fixer},
-            {"max_calls": max_calls, "max_tokens": max_tokens, "max_cost_usd": max_cost},
+            frame=render.frame(),
+            **({} if render.duration_s is None else {"target_duration": render.duration_s}),
         )
         _run(request, data_dir, database_url, as_json, models, _narration(voice, models), output)
 
@@ -417,6 +449,13 @@ def edit(
     max_cost: MaxCost = None,
     voice: VoiceFlag = None,
     burn_subtitles: BurnSubtitles = False,
+    preserve_timing: Annotated[
+        bool,
+        typer.Option(
+            "--preserve-timing",
+            help="Keep the scene's length, so narration and subtitles stay aligned.",
+        ),
+    ] = False,
     server: ServerUrl = None,
     api_key: ApiKeyFlag = None,
     wait: Wait = False,
@@ -437,6 +476,7 @@ def edit(
                 scene_number=scene_number,
                 edit_prompt=edit_prompt,
                 burn_subtitles=burn_subtitles,
+                preserve_timing=preserve_timing,
                 models=remote.model_settings(model, None, coder, fixer),
                 budget=remote.budget_options(max_calls, max_tokens, max_cost),
                 narration=remote.narration_options(voice),
@@ -451,6 +491,7 @@ def edit(
             scene_number=scene_number,
             edit_prompt=edit_prompt,
             burn_subtitles=burn_subtitles,
+            preserve_timing=preserve_timing,
         )
         models = _model_config(
             config,

@@ -18,10 +18,18 @@ from pydantic import (
 
 from agents.models import ModelSpec, Role
 from agents.usage import Budget, UsageReport
-from graphs.requests import MAX_PROMPT_CHARS, MAX_SCENES, Style
+from graphs.requests import (
+    MAX_DURATION_S,
+    MAX_PROMPT_CHARS,
+    MAX_SCENES,
+    MIN_DURATION_S,
+    Seconds,
+    Style,
+)
 from server.webhooks import CallbackUrl
 from tools.assets import AssetKind, AssetRole
-from tools.render.models import Quality
+from tools.layout_models import FPS_RANGE, Aspect, Fps, Resolution
+from tools.render.models import Frame, Quality
 from tools.speech import VOICE_PATTERN, NarrationSettings
 from tools.store import JobStatus, ProjectStatus, StageTiming
 
@@ -139,15 +147,40 @@ class ModelSettings(BaseModel):
 
 
 class RenderOptions(BaseModel):
-    """Render caps of one job."""
+    """The picture and length of the video, and the render caps of one job.
+
+    On an edit, the picture and length are the project's: only the caps apply.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
+    aspect: Aspect | None = Field(
+        default=None, description="16:9 (the default), 9:16 (shorts, reels) or 1:1."
+    )
+    resolution: Resolution | None = Field(
+        default=None,
+        description="Short side: 480p, 720p, 1080p, 1440p or 2160p; default: the quality's.",
+    )
+    fps: Annotated[Fps, BeforeValidator(_json_number)] | None = Field(
+        default=None, description=f"{FPS_RANGE[0]}-{FPS_RANGE[1]}; default: the quality's."
+    )
+    duration_s: Annotated[Seconds, BeforeValidator(_json_number)] | None = Field(
+        default=None,
+        description=f"Target length of the whole video, {MIN_DURATION_S}-{MAX_DURATION_S} s, "
+        "spread over the scenes (default 40).",
+    )
     max_retries: JsonInt = Field(default=2, ge=0, le=10)
     max_fix_rounds: JsonInt = Field(default=1, ge=0, le=5)
     max_scene_seconds: JsonFloat = Field(
         default=300, gt=0, le=3600, description="Wall-clock limit of one scene's render."
     )
+
+    def frame(self) -> Frame:
+        return Frame(aspect=self.aspect or "16:9", resolution=self.resolution, fps=self.fps)
+
+    def names_the_picture(self) -> bool:
+        """Whether it asks for an aspect, resolution, frame rate or length."""
+        return any(v is not None for v in (self.aspect, self.resolution, self.fps, self.duration_s))
 
 
 class BudgetOptions(BaseModel):
@@ -268,11 +301,24 @@ class EditSceneBody(BaseModel):
         default=None, description="Default: the voice the scene was spoken in."
     )
     burn_subtitles: StrictBool = Field(default=False, description="Draw the subtitles in.")
+    preserve_timing: StrictBool = Field(
+        default=False,
+        description="Keep the scene's length, so its narration and subtitles stay aligned.",
+    )
 
     @model_validator(mode="after")
     def _names_a_scene(self) -> Self:
         if self.scene_number is None and self.scene_id is None:
             raise ValueError("name the scene by scene_number or scene_id")
+        return self
+
+    @model_validator(mode="after")
+    def _keeps_the_picture(self) -> Self:
+        if self.render.names_the_picture():
+            raise ValueError(
+                "an edit renders in its project's aspect, resolution, fps and length: leave "
+                "them out of render (preserve_timing keeps the scene's length)"
+            )
         return self
 
 
@@ -374,6 +420,11 @@ class JobResult(BaseModel):
     thumbnail_url: str
     subtitles_url: str = Field(description="SubRip subtitles; `format=vtt` gives WebVTT.")
     duration: float
+    target_duration_s: float | None = Field(
+        default=None,
+        description="A generate job's asked-for length (`render.duration_s`, else 40 s), to "
+        "set against `duration`, the real one; None for an edit.",
+    )
     completed_at: datetime = Field(description="When the job completed (UTC).")
     generation_time_seconds: float = Field(
         ge=0, description="From the job's first stage to its completion (queueing excluded)."

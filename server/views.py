@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from graphs.jobs import COMPLETED, RUNNING, JobOutcome
+from graphs.requests import JobSpec
 from server.schemas import (
     JobFinished,
     JobPublic,
@@ -109,6 +110,7 @@ def job_result(job: JobRecord, project: ProjectRecord | None) -> JobResult | Non
         thumbnail_url=f"{API}/projects/{project.id}/thumbnail?version={summary.version}",
         subtitles_url=_subtitles_url(project.id, summary.version),
         duration=summary.duration,
+        target_duration_s=JobSpec.model_validate(job.request).target_duration,
         completed_at=job.updated_at,
         generation_time_seconds=max(0.0, (job.updated_at - started).total_seconds()),
         scenes=scenes,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 __all__ = [
     "ASPECTS",
@@ -13,12 +14,14 @@ __all__ = [
     "RESOLUTIONS",
     "Aspect",
     "Box",
+    "Fps",
     "Frame",
     "IssueKind",
     "LayoutIssue",
     "LayoutReport",
     "Placement",
     "Resolution",
+    "within",
 ]
 
 IssueKind = Literal["out_of_frame", "text_overlap", "tiny_text"]
@@ -39,6 +42,37 @@ RESOLUTIONS: dict[Resolution, int] = {
 """Pixels on the short side of the picture."""
 FPS_RANGE = (15, 60)
 """Frame rates a render may ask for: at most what the sandbox's time and file caps afford."""
+
+
+def within(low: float, high: float, what: str) -> AfterValidator:
+    """A check whose error names the whole range (pydantic's names only the bound crossed),
+    with the bounds kept in the JSON schema.
+
+    Example:
+        >>> Seconds = Annotated[float, within(5, 600, "seconds")]
+    """
+
+    def check(value: float) -> float:
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low:g} and {high:g} {what}, not {value:g}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _bounds(low: float, high: float) -> Callable[[dict[str, object]], None]:
+    def schema(json_schema: dict[str, object]) -> None:
+        json_schema.update(minimum=low, maximum=high)
+
+    return schema
+
+
+Fps = Annotated[
+    int,
+    within(*FPS_RANGE, "frames a second"),
+    Field(json_schema_extra=_bounds(*FPS_RANGE)),
+]
+"""A frame rate in FPS_RANGE."""
 PRESETS: dict[str, tuple[Resolution, int]] = {
     "low": ("480p", 15),
     "medium": ("720p", 30),
@@ -59,10 +93,8 @@ class Frame(BaseModel):
     resolution: Resolution | None = Field(
         default=None, description="Short side in pixels; None: the quality preset's."
     )
-    fps: int | None = Field(
+    fps: Fps | None = Field(
         default=None,
-        ge=FPS_RANGE[0],
-        le=FPS_RANGE[1],
         description=f"Frames a second, {FPS_RANGE[0]}-{FPS_RANGE[1]}; None: the preset's.",
     )
 

@@ -20,6 +20,7 @@ from agents.offline.archetypes.specs import (
     element_texts,
     fit_narration,
 )
+from tools.layout_models import FPS_RANGE
 
 __all__ = ["COLOURS", "UnsupportedEdit", "apply_edit"]
 
@@ -588,13 +589,16 @@ def apply_edit(
 
 
 def _kept(spec: Spec, seconds: float) -> Spec:
-    """The SPEC with its speed set so the whole scene lasts `seconds`."""
+    """The SPEC with its speed set so the whole scene lasts `seconds`, at most: Manim
+    rounds each play up to whole frames, so the timeline aims a frame per play short (at
+    the slowest frame rate), and the graph holds the last frame for what is left."""
     run_time = spec["run_time"]
     shown = [element for element in spec["elements"] if element["visible"]]
     length = sum((run_time or e["run_time"]) + e["wait"] for e in shown)
     length += sum(run_time or extra["run_time"] for extra in spec["extras"])
     length += spec["hold"] + (FADE_OUT if shown or spec["extras"] else 0.0)
-    spec["speed"] = round(length / seconds, 4)
+    plays = 2 * len(shown) + len(spec["extras"]) + 2
+    spec["speed"] = round(length / max(seconds - plays / FPS_RANGE[0], 0.5), 4)
     return spec
 
 

@@ -103,6 +103,8 @@ async def generate(
         fallback=body.fallback,
         burn_subtitles=body.burn_subtitles,
         assets=assets,
+        frame=body.render.frame(),
+        **({} if body.render.duration_s is None else {"target_duration": body.render.duration_s}),
     )
     spec = JobSpec(
         request=request,
@@ -145,6 +147,7 @@ async def edit_scene(
         scene_number=number,
         edit_prompt=body.edit_prompt,
         burn_subtitles=body.burn_subtitles,
+        preserve_timing=body.preserve_timing,
     )
     spec = JobSpec(
         request=request,
