@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,18 @@ def _finished(server: Server, job_id: str) -> dict[str, Any]:
 def _done(store: StoreAt, job_id: str) -> int:
     """Scenes of the job whose progress says done."""
     return sum(scene.state == "done" for scene in store.get_job(job_id).progress_state.scenes)
+
+
+def _event_lines(server: Server, url: str) -> list[str]:
+    """The `event:` and `id:` lines of a job's whole SSE stream."""
+    with httpx.stream("GET", f"{server.base}{url}", timeout=300) as stream:
+        return [line for line in stream.iter_lines() if line.startswith(("event: ", "id: "))]
+
+
+def _redis_readers(url: str) -> int:
+    """Clients blocked in XREAD: SSE streams following a job's events."""
+    with redis.Redis.from_url(url, decode_responses=True) as client:
+        return sum(c["cmd"] == "xread" and "b" in c["flags"] for c in client.client_list())
 
 
 def _generate(server: Server, prompt: str, scenes: int) -> dict[str, Any]:
@@ -117,14 +130,19 @@ def test_a_redis_restart_is_reported_and_the_running_job_still_completes(
     ):
         job = _generate(api, "Explain the water cycle", 3)
         wait_until(lambda: worker.renders(job["job_id"]), every=0.05)
+        with ThreadPoolExecutor(1) as pool:
+            streaming = pool.submit(_event_lines, api, job["events_url"])
+            wait_until(lambda: _redis_readers(redis_server.url), every=0.05)
 
-        redis_server.stop()
-        outage = httpx.get(f"{api.base}/health", timeout=30)
-        redis_server.start()
+            redis_server.stop()
+            outage = httpx.get(f"{api.base}/health", timeout=30)
+            redis_server.start()
 
-        assert outage.status_code == 503
-        assert outage.json()["checks"]["redis"]["status"] == "fail"
-        assert _finished(api, job["job_id"])["status"] == "completed"
+            assert outage.status_code == 503
+            assert outage.json()["checks"]["redis"]["status"] == "fail"
+            assert _finished(api, job["job_id"])["status"] == "completed"
+            lines = streaming.result(timeout=60)
+        assert lines[-1] == "event: completed", "the stream outlived the outage"
         wait_until(lambda: httpx.get(f"{api.base}/health", timeout=30).status_code == 200)
 
 
@@ -162,9 +180,7 @@ def test_events_from_the_api_process_that_did_not_take_the_job(
         working(tmp_path, database_url, redis_server.url, count=1),
     ):
         job = _generate(taker, "Explain circles", 2)
-        lines: list[str] = []
-        with httpx.stream("GET", f"{other.base}{job['events_url']}", timeout=300) as stream:
-            lines = [line for line in stream.iter_lines() if line.startswith(("event: ", "id: "))]
+        lines = _event_lines(other, job["events_url"])
         events = [line.removeprefix("event: ") for line in lines if line.startswith("event: ")]
         ids = [line.removeprefix("id: ") for line in lines if line.startswith("id: ")]
         assert events[0] == "state" and events[-1] == "completed"
