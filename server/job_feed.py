@@ -26,8 +26,9 @@ log = logging.getLogger("manimgraph.events")
 
 POLL_S = 0.25
 """How often the row is read without a channel (any process may be updating it)."""
-QUIET_S = 2.0
-"""How long the channel may stay quiet before the row is read, in case an event was lost."""
+QUIET_S = 1.0
+"""How long the channel may stay quiet before the row is read: an event may have been lost,
+or the job's runner may not publish (a job the CLI runs itself)."""
 
 
 class JobState(NamedTuple):
