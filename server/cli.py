@@ -17,7 +17,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, context
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
 
 import typer
 from platformdirs import user_data_dir
@@ -121,8 +121,22 @@ Wait = Annotated[
 ]
 
 
+ImageFlag = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--image",
+        help="An image to show (PNG, JPEG, WebP), as FILE or FILE:description; repeatable.",
+    ),
+]
+MusicFlag = Annotated[
+    Path | None, typer.Option("--music", help="An MP3 or WAV to play under the whole video.")
+]
 WATCH_POLL_S = 0.5
 REMOTE_CONFIG = "--config is read by local runs: with --server, name models with --model, --coder…"
+REMOTE_UPLOADS = (
+    "--image and --music are read by local runs: with --server, upload them with POST"
+    " /api/v1/assets and name them in the generate body's `assets`"
+)
 
 
 class UserError(Exception):
@@ -286,15 +300,18 @@ def _run(
     models: ModelConfig,
     narration: NarrationSettings | None = None,
     output: Path | None = None,
+    *,
+    uploads: list[Upload] | None = None,
 ) -> None:
-    """Submit a job and run it here, checkpointed: `manimgraph resume` continues it."""
+    """Submit a job and run it here, checkpointed: `manimgraph resume` continues it; its
+    `uploads` are stored as assets first."""
     from graphs.limits import Limits
     from graphs.requests import JobSpec
     from tools.render.sandbox import current_sandbox, sandbox_warning
 
     async def submit_and_run(room: JobRoom) -> JobRecord:
         spec = JobSpec(
-            request=request,
+            request=await _with_uploads(room.store, request, uploads) if uploads else request,
             models=models.roles,
             limits=Limits(budget=models.budget),
             narration=narration,
@@ -373,6 +390,8 @@ def generate(
     resolution: ResolutionFlag = None,
     fps: FpsFlag = None,
     duration: DurationFlag = None,
+    image: ImageFlag = None,
+    music: MusicFlag = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Also save the video to this file or directory."),
@@ -392,6 +411,8 @@ def generate(
         with _errors():
             if config is not None:
                 raise UserError(REMOTE_CONFIG)
+            if image or music:
+                raise UserError(REMOTE_UPLOADS)
             body = GenerateBody(
                 prompt=prompt,
                 scene_count=scenes,
@@ -432,7 +453,65 @@ def generate(
             frame=render.frame(),
             **({} if render.duration_s is None else {"target_duration": render.duration_s}),
         )
-        _run(request, data_dir, database_url, as_json, models, _narration(voice, models), output)
+        uploads = _uploads(image or [], music)
+        _run(
+            request,
+            data_dir,
+            database_url,
+            as_json,
+            models,
+            _narration(voice, models),
+            output,
+            uploads=uploads,
+        )
+
+
+class Upload(BaseModel):
+    """A local file `generate` stores as an asset before the job starts."""
+
+    path: Path
+    role: Literal["image", "music"]
+    description: str = ""
+
+
+def _uploads(images: list[str], music: Path | None) -> list[Upload]:
+    """The --image (FILE or FILE:description) and --music files, each found on disk."""
+    uploads = []
+    for value in images:
+        path, _, about = (value, "", "") if Path(value).is_file() else value.partition(":")
+        uploads.append(Upload(path=Path(path), role="image", description=about.strip()))
+    if music is not None:
+        uploads.append(Upload(path=music, role="music"))
+    for upload in uploads:
+        if not upload.path.is_file():
+            raise UserError(f"no such file: {upload.path}")
+    return uploads
+
+
+async def _with_uploads(store: Store, request: JobRequest, uploads: list[Upload]) -> JobRequest:
+    """The request with its uploads, each checked by decoding it as the API does and only
+    then (all of them good) stored as an asset of this data directory."""
+    from graphs.requests import GenerateRequest
+    from tools.assets import ROLE_KINDS, AssetPick, AssetRefused, name_assets
+    from tools.assets.check import check_upload
+
+    found = []
+    for upload in uploads:
+        try:
+            checked = await asyncio.to_thread(check_upload, upload.path)
+        except AssetRefused as exc:
+            raise UserError(f"{upload.path}: {exc}") from exc
+        if checked.kind != ROLE_KINDS[upload.role]:
+            raise UserError(f"{upload.path}: an {checked.kind} file cannot be the {upload.role}")
+        found.append(checked)
+    picks = []
+    for upload, checked in zip(uploads, found, strict=True):
+        asset, _ = await store.add_asset(
+            upload.path, checked, filename=upload.path.name, owner=None, quota_bytes=sys.maxsize
+        )
+        picks.append(AssetPick(asset.artifact, asset.kind, upload.role, upload.description))
+    assets = name_assets(picks)
+    return GenerateRequest.model_validate({**request.model_dump(), "assets": assets})
 
 
 @app.command()

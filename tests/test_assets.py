@@ -9,6 +9,7 @@ import hashlib
 import io
 import struct
 import subprocess
+import sys
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -232,6 +233,7 @@ def test_generate_shows_the_uploaded_image_over_the_music_bed(
     body = {
         "prompt": "The Pythagorean theorem",
         "scene_count": 2,
+        "render": {"duration_s": 12},
         "narration": {"voice": "none"},
         "assets": [
             {"id": image, "role": "image", "description": "A red card"},
@@ -260,3 +262,22 @@ def test_generate_shows_the_uploaded_image_over_the_music_bed(
     mean = ImageStat.Stat(centre).mean
     assert all(abs(got - want) < 25 for got, want in zip(mean, RED, strict=True)), mean
     assert -60 < _mean_volume(video, tmp_path) < -30
+
+
+def test_cli_refuses_a_bad_image_before_anything_is_written(
+    corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    manimgraph = Path(sys.executable).with_name("manimgraph")
+    done = subprocess.run(
+        [str(manimgraph), "generate", "circles", "--scenes", "1", "--voice", "none",
+         "--image", f"{corpus['good.png']}:A red card", "--image", f"{corpus['polyglot.png']}:logo",
+         "--data-dir", str(data_dir)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "polyglot.png" in done.stderr and "follow the end of the PNG" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    counts = StoreAt(data_dir).counts()
+    assert (counts["assets"], counts["jobs"]) == (0, 0)
+    assert not any(path.is_file() for path in (data_dir / "artifacts").rglob("*"))

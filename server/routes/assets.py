@@ -23,7 +23,7 @@ from server.deps import CallerDep, StoreDep
 from server.errors import ApiError, error_responses
 from server.schemas import AssetChoice, AssetPublic, AssetsPublic, Page
 from server.views import API
-from tools.assets import MAX_ASSET_BYTES, AssetRefused, JobAsset
+from tools.assets import MAX_ASSET_BYTES, AssetPick, AssetRefused, JobAsset, name_assets
 from tools.assets.check import check_upload
 from tools.store import Store
 from tools.store.assets import AssetQuotaExceeded
@@ -152,33 +152,22 @@ async def delete_asset(asset_id: str, caller: CallerDep, store: StoreDep) -> Res
 async def job_assets(
     store: Store, choices: list[AssetChoice], owner: str | None
 ) -> tuple[JobAsset, ...]:
-    """The caller's assets a generate body names, as its job refers to them: images named
-    image1, image2... in order, the music bed `music`.
+    """The caller's assets a generate body names, as its job refers to them (`name_assets`).
 
     Raises:
         ApiError: 404 for an asset the caller does not have, 422 for an image role on audio
             (or music on an image) or a second music bed.
     """
-    kinds = {"image": "image", "music": "audio"}
-    resolved: list[JobAsset] = []
+    picks: list[AssetPick] = []
     for choice in choices:
         asset = await store.get_asset(choice.id, owner=owner)
         if asset is None:
             raise ApiError(404, "not_found", f"no asset {choice.id}")
-        if asset.kind != kinds[choice.role]:
-            raise ApiError(
-                422, "asset_role_mismatch", f"asset {choice.id} is {asset.kind}, not {choice.role}"
-            )
-        images = sum(found.role == "image" for found in resolved)
-        name = f"image{images + 1}" if choice.role == "image" else "music"
-        if any(found.name == name for found in resolved):
-            raise ApiError(422, "asset_role_mismatch", "a video has at most one music bed")
-        resolved.append(
-            JobAsset(
-                key=asset.artifact, role=choice.role, name=name, description=choice.description
-            )
-        )
-    return tuple(resolved)
+        picks.append(AssetPick(asset.artifact, asset.kind, choice.role, choice.description))
+    try:
+        return name_assets(picks)
+    except AssetRefused as exc:
+        raise ApiError(422, "asset_role_mismatch", str(exc)) from exc
 
 
 async def _receive(request: Request, target: Path) -> str:

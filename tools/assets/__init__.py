@@ -10,22 +10,28 @@ from tools.assets.models import (
     ASSET_DIR,
     MAX_ASSET_BYTES,
     MAX_IMAGE_SIDE,
+    ROLE_KINDS,
     AssetKind,
+    AssetPick,
     AssetRefused,
     AssetRole,
     CheckedAsset,
     JobAsset,
     PlanImage,
+    name_assets,
 )
 
 __all__ = [
     "ASSET_DIR",
     "MAX_ASSET_BYTES",
     "MAX_IMAGE_SIDE",
+    "ROLE_KINDS",
     "AssetKind",
+    "AssetPick",
     "AssetRefused",
     "AssetRole",
     "CheckedAsset",
     "JobAsset",
     "PlanImage",
+    "name_assets",
 ]

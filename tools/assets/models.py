@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -10,12 +11,15 @@ __all__ = [
     "ASSET_DIR",
     "MAX_ASSET_BYTES",
     "MAX_IMAGE_SIDE",
+    "ROLE_KINDS",
     "AssetKind",
+    "AssetPick",
     "AssetRefused",
     "AssetRole",
     "CheckedAsset",
     "JobAsset",
     "PlanImage",
+    "name_assets",
 ]
 
 MAX_ASSET_BYTES = 20 * 2**20
@@ -27,6 +31,8 @@ ASSET_DIR = "assets"
 
 AssetKind = Literal["image", "audio"]
 AssetRole = Literal["image", "music"]
+ROLE_KINDS: dict[AssetRole, AssetKind] = {"image": "image", "music": "audio"}
+"""What kind of file each role takes."""
 
 
 class AssetRefused(ValueError):
@@ -75,3 +81,34 @@ class JobAsset(BaseModel):
         return PlanImage(
             name=self.name, description=self.description, file=f"{ASSET_DIR}/{self.key}"
         )
+
+
+class AssetPick(NamedTuple):
+    """A stored asset a request wants, and in which role."""
+
+    key: str
+    kind: AssetKind
+    role: AssetRole
+    description: str = ""
+
+
+def name_assets(picks: Sequence[AssetPick]) -> tuple[JobAsset, ...]:
+    """The job's assets, named as the planner and coder will know them: image1, image2...
+    in order, and `music`.
+
+    Raises:
+        AssetRefused: a role that does not fit the file (an image as music), or a second
+            music bed.
+    """
+    named: list[JobAsset] = []
+    for pick in picks:
+        if ROLE_KINDS[pick.role] != pick.kind:
+            raise AssetRefused(f"an {pick.kind} file cannot be the {pick.role}")
+        images = sum(asset.role == "image" for asset in named)
+        name = f"image{images + 1}" if pick.role == "image" else "music"
+        if any(asset.name == name for asset in named):
+            raise AssetRefused("a video has at most one music bed")
+        named.append(
+            JobAsset(key=pick.key, role=pick.role, name=name, description=pick.description)
+        )
+    return tuple(named)
