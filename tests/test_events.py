@@ -263,3 +263,21 @@ async def test_sse_falls_back_to_the_job_row_when_redis_goes_away_mid_job(
         done = [s for s in events[-2]["data"]["scenes"] if s["state"] == "done"]
         assert len(done) == 2
         redis_server.start()  # the queue's client says goodbye to Redis at shutdown
+
+
+async def test_a_cancel_through_the_api_reaches_the_stream_over_redis(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    async with _api(tmp_path, redis_server.url) as api:
+        job, run = await _start_job(api, asyncio.Event())
+        stream = asyncio.create_task(api.sse(job["events_url"]))
+        await _until(lambda: _readers_at_least(api, 1))
+
+        cancelled = await api.client.delete(f"/api/v1/jobs/{job['job_id']}")
+        events = await asyncio.wait_for(stream, timeout=30)
+        run.cancel()
+        await asyncio.gather(run, return_exceptions=True)
+
+        assert cancelled.status_code == 200
+        last = (await api.redis.xrevrange(stream_key(job["job_id"]), count=1))[0][0]
+        assert events[-1]["event"] == "cancelled" and events[-1]["id"] == last
