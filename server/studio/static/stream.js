@@ -1,7 +1,8 @@
 // Following a job's event stream (GET /api/v1/jobs/{id}/events, text/event-stream).
 //
 // Without an API key this is an EventSource, which reconnects by itself; the server starts
-// every connection with the job's folded `state`, so a reconnect shows the current state.
+// every connection with the job's folded `state` (after a Last-Event-ID, with the next event,
+// which carries the whole state too), so a reconnect shows the current state.
 // An EventSource cannot send the X-API-Key header, so with a key the same stream is read with
 // fetch() from a ReadableStream, and reconnected here.
 
