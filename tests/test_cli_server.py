@@ -109,8 +109,7 @@ def test_cancel_then_resume_on_the_server(server: Server) -> None:
     assert server.job(job_id)["status"] == "completed"
 
 
-@pytest.mark.parametrize("args", [("status", "some-job"), ("jobs",), ("cancel", "some-job")])
-def test_a_server_that_is_not_there_is_named_in_one_line(args: tuple[str, ...]) -> None:
+def test_a_server_that_is_not_there_is_named_in_one_line() -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    line = one_error_line(cli(*args, "--server", url, timeout=60))
+    line = one_error_line(cli("status", "some-job", "--server", url, timeout=120))
     assert line.startswith(f"error: cannot reach the server at {url}"), line
