@@ -86,8 +86,9 @@ async def assemble_video(
     *,
     burn_subtitles: bool = False,
 ) -> Assembly:
-    """Concatenate the clips under their voice-over; write thumbnail, subtitles and manifest
-    beside the video (with `burn_subtitles`, the cues are drawn into the pictures too)."""
+    """Concatenate the clips under their voice-over; write thumbnail (the first scene's last
+    settled frame), subtitles and manifest beside the video (with `burn_subtitles`, the cues
+    are drawn into the pictures too)."""
     video, thumbnail, subtitles, duration = await asyncio.to_thread(
         _write_media, clips, out_dir, burn_subtitles
     )
@@ -118,7 +119,8 @@ def _write_media(
     if burn_subtitles:
         video = media.burn_subtitles(video, subtitles, out_dir / "subtitled.mp4")
     duration = media.probe(video).duration or 0.0
-    thumbnail = media.thumbnail(video, out_dir / "thumbnail.png")
+    # The first scene at rest, before any closing fade: never a frame mid-animation.
+    thumbnail = media.settled_frame(clips[0].video, out_dir / "thumbnail.png")
     return video, thumbnail, subtitles, duration
 
 

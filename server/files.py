@@ -24,7 +24,12 @@ RangeHeader = Annotated[
         description="One byte range, e.g. `bytes=0-1023`; other forms get the whole file.",
     ),
 ]
-MEDIA = {"video": "video/mp4", "thumbnail": "image/png", "source": "text/x-python"}
+MEDIA = {
+    "video": "video/mp4",
+    "thumbnail": "image/png",
+    "source": "text/x-python",
+    "manifest": "application/json",
+}
 PRESIGNED_FOR = timedelta(minutes=15)
 """How long a presigned download URL works: long enough for a player to seek a while."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -30,11 +31,13 @@ from graphs.jobs import (
     JobRoom,
     NotResumable,
 )
+from graphs.operations import submit_batch
 from graphs.requests import JobSpec
 from server.metrics import Metrics
 from server.queue import JobQueue
 from server.views import finished_body
 from server.webhooks import deliver
+from tools.store.records import BatchRecord
 
 __all__ = ["IdempotencyKeyReused", "JobManager", "TooManyJobs"]
 
@@ -102,16 +105,34 @@ class JobManager:
                             "with a different request; use a new key for a new request"
                         )
                     return existing
-            active = 0
-            for status in ACTIVE_STATUSES:
-                active += await store.count_jobs(status=status, owner=owner)
-            if active >= self._max_jobs_per_key:
-                raise TooManyJobs(
-                    f"{active} jobs are queued or running; the cap is {self._max_jobs_per_key}"
-                )
+            await self._check_cap(owner, 1)
             job = await self.room.submit(spec, owner=owner, idempotency_key=idempotency_key)
             await self._dispatch(job.id, again=False)
             return job
+
+    async def submit_batch(self, specs: Sequence[JobSpec], *, owner: str | None) -> BatchRecord:
+        """Queue a batch of generate jobs, all or none, and run them.
+
+        Raises:
+            TooManyJobs: the batch would take the key past its cap of active jobs.
+        """
+        async with self._lock:
+            await self._check_cap(owner, len(specs))
+            batch = await submit_batch(self.room, specs, owner=owner)
+            for job in batch.jobs:
+                await self._dispatch(job.id, again=False)
+            return batch
+
+    async def _check_cap(self, owner: str | None, adding: int) -> None:
+        """Raise TooManyJobs unless `owner` may have `adding` more active jobs."""
+        active = 0
+        for status in ACTIVE_STATUSES:
+            active += await self.room.store.count_jobs(status=status, owner=owner)
+        if active + adding > self._max_jobs_per_key:
+            raise TooManyJobs(
+                f"{active} jobs are queued or running and {adding} more were asked; "
+                f"the cap is {self._max_jobs_per_key}"
+            )
 
     async def cancel(self, job_id: str) -> JobRecord:
         """Cancel a job run by any process: its renders are killed, nothing half-written."""
@@ -250,5 +271,5 @@ class JobManager:
 
     async def _deliver(self, job: JobRecord, callback: str) -> None:
         project = await self.room.store.get_project(job.project_id)
-        payload = finished_body(job, project).model_dump(mode="json")
+        payload = finished_body(job, project, self.room.models).model_dump(mode="json")
         await deliver(callback, payload, self._webhook_secret, attempts=self._webhook_attempts)

@@ -24,7 +24,7 @@ from server.jobs import JobManager
 from server.metrics import Metrics
 from server.queue import JobQueue
 from server.ratelimit import RateLimiter
-from server.routes import assets, jobs, projects, submit, system
+from server.routes import agents, assets, batches, jobs, projects, submit, system
 from server.settings import Settings
 from server.studio import mount_studio
 from server.webhooks import webhook_secret
@@ -133,7 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=operation_id,
     )
     install_error_handlers(app)
-    for module in (submit, jobs, projects, system, assets):
+    for module in (submit, jobs, projects, system, agents, batches, assets):
         app.include_router(module.router)
 
     app.add_middleware(RequestMetrics)

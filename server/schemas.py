@@ -18,11 +18,13 @@ from pydantic import (
 
 from agents.models import ModelSpec, Role
 from agents.usage import Budget, UsageReport
+from graphs.operations import AgentModels
 from graphs.requests import (
     MAX_DURATION_S,
     MAX_PROMPT_CHARS,
     MAX_SCENES,
     MIN_DURATION_S,
+    JobRequest,
     Seconds,
     Style,
 )
@@ -43,6 +45,7 @@ __all__ = [
     "EditSceneBody",
     "ErrorBody",
     "GenerateBody",
+    "JobOptions",
     "JobPublic",
     "JobResult",
     "JobsPublic",
@@ -356,12 +359,34 @@ class SceneStatePublic(BaseModel):
     )
 
 
+class JobOptions(BaseModel):
+    """The options a job was submitted with, besides its request."""
+
+    models: dict[str, str] = Field(
+        description="Role → provider:model the request chose; other roles take the "
+        "server's configuration (the result names what ran)."
+    )
+    max_retries: int
+    max_fix_rounds: int
+    max_scene_seconds: float
+    budget: Budget
+    narration: NarrationSettings | None = Field(
+        description="The voice asked for; null takes the default."
+    )
+    callback_url: str | None
+
+
 class JobPublic(BaseModel):
     """GET /api/v1/jobs/{id}: the job's row and its folded progress, from any server process."""
 
     job_id: str
     kind: Literal["generate", "edit"]
     project_id: str
+    request: JobRequest = Field(
+        description="The request as validated: the prompt (or the edit prompt and its "
+        "scene) and the video's options."
+    )
+    options: JobOptions
     status: JobStatus
     stage: str | None
     progress: float = Field(ge=0, le=1)
@@ -419,6 +444,7 @@ class JobResult(BaseModel):
     video_url: str
     thumbnail_url: str
     subtitles_url: str = Field(description="SubRip subtitles; `format=vtt` gives WebVTT.")
+    manifest_url: str = Field(description="The JSON manifest: title, description, chapters.")
     duration: float
     target_duration_s: float | None = Field(
         default=None,
@@ -430,6 +456,7 @@ class JobResult(BaseModel):
         ge=0, description="From the job's first stage to its completion (queueing excluded)."
     )
     scenes: list[SceneResult]
+    models: AgentModels = Field(description="What served each agent, and the voice.")
     usage: UsageReport = Field(description="Model calls, tokens, speech and estimated cost.")
 
 
@@ -478,6 +505,7 @@ class ProjectVersionPublic(BaseModel):
     slots: dict[int, int] = Field(description="Scene number → scene version number.")
     download_url: str
     subtitles_url: str = Field(description="SubRip subtitles; `format=vtt` gives WebVTT.")
+    manifest_url: str = Field(description="The JSON manifest: title, description, chapters.")
 
 
 class ProjectPublic(BaseModel):

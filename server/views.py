@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from agents.config import ModelConfig
 from graphs.jobs import COMPLETED, RUNNING, JobOutcome
+from graphs.operations import agent_models
 from graphs.requests import JobSpec
 from server.schemas import (
     JobFinished,
+    JobOptions,
     JobPublic,
     JobResult,
     ProjectListItem,
@@ -38,7 +41,7 @@ def _version_urls(project_id: str, number: int, version: int) -> str:
 
 def job_public(job: JobRecord) -> JobPublic:
     """A job's status with its folded progress, as stored by whichever process runs it."""
-    progress = job.progress_state
+    progress, spec = job.progress_state, JobSpec.model_validate(job.request)
     eta = None
     if job.status == RUNNING and 0 < job.progress < 1:
         elapsed = (datetime.now(UTC) - job.created_at).total_seconds()
@@ -47,6 +50,16 @@ def job_public(job: JobRecord) -> JobPublic:
         job_id=job.id,
         kind=job.kind,
         project_id=job.project_id,
+        request=spec.request,
+        options=JobOptions(
+            models={role: model.label for role, model in spec.models.items()},
+            max_retries=spec.limits.max_retries,
+            max_fix_rounds=spec.limits.max_fix_rounds,
+            max_scene_seconds=spec.limits.render.timeout_s,
+            budget=spec.limits.budget,
+            narration=spec.narration,
+            callback_url=spec.callback_url,
+        ),
         status=job.status,
         stage=job.stage,
         progress=job.progress,
@@ -70,9 +83,12 @@ def job_public(job: JobRecord) -> JobPublic:
     )
 
 
-def job_result(job: JobRecord, project: ProjectRecord | None) -> JobResult | None:
-    """The completed job's video and scenes as URLs; None if it did not complete or its
-    project (or that version) is gone."""
+def job_result(
+    job: JobRecord, project: ProjectRecord | None, config: ModelConfig
+) -> JobResult | None:
+    """The completed job's video and scenes as URLs, and what served each agent under the
+    server's model `config`; None if it did not complete or its project (or that version)
+    is gone."""
     summary = JobOutcome.of(job).summary
     if job.status != COMPLETED or summary is None or project is None:
         return None
@@ -109,11 +125,17 @@ def job_result(job: JobRecord, project: ProjectRecord | None) -> JobResult | Non
         video_url=download,
         thumbnail_url=f"{API}/projects/{project.id}/thumbnail?version={summary.version}",
         subtitles_url=_subtitles_url(project.id, summary.version),
+        manifest_url=_manifest_url(project.id, summary.version),
         duration=summary.duration,
         target_duration_s=JobSpec.model_validate(job.request).target_duration,
         completed_at=job.updated_at,
         generation_time_seconds=max(0.0, (job.updated_at - started).total_seconds()),
         scenes=scenes,
+        models=agent_models(
+            JobSpec.model_validate(job.request),
+            config,
+            [stored.narration for stored in stored_versions if stored is not None],
+        ),
         usage=JobOutcome.of(job).usage,
     )
 
@@ -122,14 +144,20 @@ def _subtitles_url(project_id: str, version: int) -> str:
     return f"{API}/projects/{project_id}/subtitles?version={version}&format=srt"
 
 
-def finished_body(job: JobRecord, project: ProjectRecord | None) -> JobFinished:
-    """The terminal event's data and the webhook's body."""
+def _manifest_url(project_id: str, version: int) -> str:
+    return f"{API}/projects/{project_id}/versions/{version}/manifest"
+
+
+def finished_body(
+    job: JobRecord, project: ProjectRecord | None, config: ModelConfig
+) -> JobFinished:
+    """The terminal event's data and the webhook's body (`config`: see `job_result`)."""
     return JobFinished(
         job_id=job.id,
         project_id=job.project_id,
         status=job.status,
         error=job.error,
-        result=job_result(job, project),
+        result=job_result(job, project, config),
     )
 
 
@@ -172,6 +200,7 @@ def project_public(project: ProjectRecord) -> ProjectPublic:
             slots={v.number: v.version for v in project.scene_versions(pv)},
             download_url=f"{API}/projects/{project.id}/download?version={pv.version}",
             subtitles_url=_subtitles_url(project.id, pv.version),
+            manifest_url=_manifest_url(project.id, pv.version),
         )
         for pv in project.versions
     ]

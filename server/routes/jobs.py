@@ -82,11 +82,11 @@ async def get_job(owned: OwnedJobDep) -> JobPublic:
 @router.get(
     "/{job_id}/result", response_model=JobResult, responses=error_responses(401, 404, 409, 429)
 )
-async def get_result(owned: OwnedJobDep, store: StoreDep) -> JobResult:
+async def get_result(owned: OwnedJobDep, store: StoreDep, manager: ManagerDep) -> JobResult:
     """The finished job's video, scenes, versions and durations."""
     if owned.status != COMPLETED:
         raise ApiError(409, "not_finished", f"job {owned.id} is {owned.status}, not completed")
-    result = job_result(owned, await store.get_project(owned.project_id))
+    result = job_result(owned, await store.get_project(owned.project_id), manager.room.models)
     if result is None:
         raise ApiError(
             409, "result_gone", f"job {owned.id} completed, but its project has been deleted"
@@ -102,6 +102,7 @@ async def get_result(owned: OwnedJobDep, store: StoreDep) -> JobResult:
 async def job_events(
     owned: OwnedJobDep,
     store: StoreDep,
+    manager: ManagerDep,
     events: EventsDep,
     last_event_id: Annotated[
         str | None,
@@ -123,7 +124,8 @@ async def job_events(
             yield ServerSentEvent(event="progress" if shown else "state", data=public, id=event_id)
             shown = changed
         if job.status in TERMINAL_STATUSES:
-            body = finished_body(job, await store.get_project(job.project_id))
+            project = await store.get_project(job.project_id)
+            body = finished_body(job, project, manager.room.models)
             yield ServerSentEvent(event=job.status, data=body.model_dump(mode="json"), id=event_id)
             return
 

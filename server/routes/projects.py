@@ -9,7 +9,7 @@ the caller's key and its ownership of the project are checked first.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
@@ -132,29 +132,73 @@ async def thumbnail(
     return await artifact_response(request, store, chosen.thumbnail, MEDIA["thumbnail"], byte_range)
 
 
-@router.get(
-    "/{project_id}/subtitles",
-    response_class=Response,
-    responses={
-        200: {
-            "content": {media: {"schema": {"type": "string"}} for media in SUBTITLES.values()},
-            "description": "The subtitles, timed from the spoken narration.",
-        },
-        **error_responses(401, 404, 409, 429),
+SubtitlesFormat = Annotated[
+    Literal["srt", "vtt"], Query(description="srt (SubRip) or vtt (WebVTT).")
+]
+SUBTITLES_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {media: {"schema": {"type": "string"}} for media in SUBTITLES.values()},
+        "description": "The subtitles, timed from the spoken narration.",
     },
-)
+    **error_responses(401, 404, 409, 429),
+}
+
+
+@router.get("/{project_id}/subtitles", response_class=Response, responses=SUBTITLES_RESPONSES)
 async def subtitles(
     project_id: str,
     caller: CallerDep,
     store: StoreDep,
     version: VersionQuery = None,
-    format: Annotated[
-        Literal["srt", "vtt"], Query(description="srt (SubRip) or vtt (WebVTT).")
-    ] = "srt",
+    format: SubtitlesFormat = "srt",
 ) -> Response:
     """The video's subtitles: one cue or more per narration segment, timed by the voice."""
     project = await owned_project(store, project_id, caller)
-    chosen = _project_version(project, version)
+    return await _subtitles(store, project, _project_version(project, version), format)
+
+
+@router.get(
+    "/{project_id}/versions/{version}/subtitles",
+    response_class=Response,
+    responses=SUBTITLES_RESPONSES,
+)
+async def version_subtitles(
+    project_id: str,
+    version: int,
+    caller: CallerDep,
+    store: StoreDep,
+    format: SubtitlesFormat = "srt",
+) -> Response:
+    """The subtitles of one version of the video."""
+    project = await owned_project(store, project_id, caller)
+    return await _subtitles(store, project, _project_version(project, version), format)
+
+
+@router.get(
+    "/{project_id}/versions/{version}/manifest",
+    response_class=Response,
+    responses=file_responses(MEDIA["manifest"]),
+)
+async def version_manifest(
+    project_id: str,
+    version: int,
+    request: Request,
+    caller: CallerDep,
+    store: StoreDep,
+    byte_range: RangeHeader = None,
+) -> Response:
+    """The manifest of one version of the video: title, description, duration and chapters
+    (each scene's title, start, duration and code hash)."""
+    chosen = _project_version(await owned_project(store, project_id, caller), version)
+    if chosen.manifest is None:
+        raise ApiError(404, "not_found", "this version has no manifest")
+    return await artifact_response(request, store, chosen.manifest, MEDIA["manifest"], byte_range)
+
+
+async def _subtitles(
+    store: Store, project: ProjectRecord, chosen: ProjectVersionRecord, format: str
+) -> Response:
+    """One version's subtitles as SubRip or WebVTT text."""
     if chosen.subtitles is None:
         raise ApiError(404, "not_found", "this version has no subtitles")
     try:

@@ -22,6 +22,7 @@ from server.schemas import (
     RenderOptions,
 )
 from server.views import API
+from tools.assets import JobAsset
 from tools.render.models import RenderSettings
 from tools.store import JobRecord
 
@@ -51,7 +52,8 @@ def accepted(job: JobRecord) -> Accepted:
     )
 
 
-def _limits(options: RenderOptions, budget: BudgetOptions) -> Limits:
+def job_limits(options: RenderOptions, budget: BudgetOptions) -> Limits:
+    """The loop caps, render limits and budget a request's options ask for."""
     return Limits(
         max_retries=options.max_retries,
         max_fix_rounds=options.max_fix_rounds,
@@ -91,6 +93,16 @@ async def generate(
 ) -> Accepted:
     """Start making a video from a prompt, with the caller's uploaded images and music."""
     assets = await job_assets(store, body.assets, caller.owner)
+    return await _submit(manager, generate_spec(body, assets), caller, idempotency_key)
+
+
+def generate_spec(body: GenerateBody, assets: tuple[JobAsset, ...] | None = None) -> JobSpec:
+    """The job spec of a generate body whose `assets` were resolved (`job_assets`); a 422
+    `invalid_model` for an unknown provider, `assets_unresolved` for assets not resolved."""
+    if body.assets and assets is None:
+        raise ApiError(
+            422, "assets_unresolved", "uploaded assets are taken by POST /api/v1/generate only"
+        )
     try:
         models = body.models.specs()
     except ValueError as exc:
@@ -102,18 +114,17 @@ async def generate(
         quality=body.quality,
         fallback=body.fallback,
         burn_subtitles=body.burn_subtitles,
-        assets=assets,
         frame=body.render.frame(),
+        assets=assets or (),
         **({} if body.render.duration_s is None else {"target_duration": body.render.duration_s}),
     )
-    spec = JobSpec(
+    return JobSpec(
         request=request,
         models=models,
-        limits=_limits(body.render, body.budget),
+        limits=job_limits(body.render, body.budget),
         callback_url=body.callback_url,
         narration=body.narration.settings() if body.narration else None,
     )
-    return await _submit(manager, spec, caller, idempotency_key)
 
 
 @router.post(
@@ -152,7 +163,7 @@ async def edit_scene(
     spec = JobSpec(
         request=request,
         models=models,
-        limits=_limits(body.render, body.budget),
+        limits=job_limits(body.render, body.budget),
         callback_url=body.callback_url,
         narration=body.narration.settings() if body.narration else None,
     )

@@ -31,6 +31,7 @@ __all__ = [
     "ApiKeyRecord",
     "AssetKind",
     "AssetRecord",
+    "BatchRecord",
     "CachedRender",
     "CachedSpeech",
     "CleanupReport",
@@ -312,6 +313,15 @@ class CleanupReport(_Record):
     work_dirs_deleted: int = Field(ge=0)
     artifacts_deleted: int = Field(ge=0)
     bytes_freed: int = Field(ge=0, description="Work dirs and artifacts together.")
+
+
+class BatchRecord(_Record):
+    """Jobs submitted together, with each member job as it is now, in submission order."""
+
+    id: str
+    owner: str | None = Field(description="Id of the API key that created it; None without keys.")
+    created_at: datetime
+    jobs: tuple[JobRecord, ...]
 
 
 class AssetRecord(_Record):

@@ -28,8 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from tools.assets import CheckedAsset
-from tools.store import api_keys, assets, garbage, jobs, projects, stats, versions
+from tools.store import api_keys, assets, batches, garbage, jobs, projects, stats, versions
 from tools.store.artifacts import ArtifactStore, LocalArtifacts, ensure_writable, file_digest
+from tools.store.batches import BatchMember
 from tools.store.database import async_url, make_engines, sqlite_url
 from tools.store.errors import MissingArtifactError, StoreConflictError, StoreUnavailableError
 from tools.store.inputs import (
@@ -46,6 +47,7 @@ from tools.store.migrate import upgrade_to_head
 from tools.store.records import (
     ApiKeyRecord,
     AssetRecord,
+    BatchRecord,
     CachedRender,
     CachedSpeech,
     CleanupReport,
@@ -477,6 +479,22 @@ class Store:
     ) -> int:
         """How many jobs `list_jobs` pages through with the same filters."""
         return await self._read(lambda s: jobs.count_jobs(s, status, project_id, owner))
+
+    async def create_batch(
+        self, members: Sequence[BatchMember], *, owner: str | None = None
+    ) -> BatchRecord:
+        """Insert a queued generate job and its project per member, and the batch naming
+        them, in one transaction: all of them or, on any error, none.
+
+        Raises:
+            ValueError: no members.
+        """
+        return await self._write(lambda s: batches.add_batch(s, owner, members))
+
+    async def get_batch(self, batch_id: str, *, owner: str | None = None) -> BatchRecord | None:
+        """The batch with its member jobs, or None (also when `owner` is given and did not
+        create it)."""
+        return await self._read(lambda s: batches.find_batch(s, batch_id, owner))
 
     # Projects and versions
 

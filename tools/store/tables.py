@@ -32,6 +32,7 @@ __all__ = [
     "ApiKey",
     "Asset",
     "Base",
+    "Batch",
     "Job",
     "Project",
     "ProjectVersion",
@@ -310,6 +311,17 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     admin: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class Batch(Base):
+    """Jobs submitted together (`POST /api/v1/batches`), in the order they were given."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    owner: Mapped[str | None] = mapped_column(ID, index=True)
+    job_ids: Mapped[list[Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Asset(Base):

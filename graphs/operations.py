@@ -1,0 +1,270 @@
+"""Single-agent operations for developers building on top of manimgraph (plan a video, code
+one scene), batches of generate jobs, and which model serves each agent of a job.
+
+The operations run the graph's own agents, repairs and budgets, with the models a job
+would get (`build_context`'s rule: the request's choices over the configuration), outside
+any job: nothing is stored, and each call is metered on its own.
+
+Example:
+    >>> outcome = await plan_only(GenerateRequest(prompt="Bayes' rule"), {}, config, Budget())
+    >>> [scene.title for scene in outcome.plan.scenes]
+    ['The question', 'The prior', ...]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import RunnableLambda
+from pydantic import BaseModel, ConfigDict, Field
+
+from agents.calls import ProviderError, StructuredOutputError
+from agents.config import ModelConfig
+from agents.models import ModelFactory, ModelSpec, Role
+from agents.planner import plan_video
+from agents.scene_coder import CoderRequest, NoCodeError, write_scene_code
+from agents.schemas import ScenePlan, VideoPlan
+from agents.usage import Budget, BudgetExhausted, UsageMeter, UsageReport
+from graphs.errors import JobError
+from graphs.limits import Limits
+from graphs.requests import GenerateRequest, JobSpec, Style
+from tools.render.models import RenderError
+from tools.speech import SceneNarration
+from tools.store import ProjectFields, new_id
+from tools.store.batches import BatchMember
+from tools.store.records import BatchRecord
+
+if TYPE_CHECKING:
+    from graphs.jobs import JobRoom
+
+__all__ = [
+    "AgentModels",
+    "BudgetSpent",
+    "CodeOutcome",
+    "ModelFailed",
+    "ModelUnavailable",
+    "PlanOutcome",
+    "ScenePlan",
+    "VideoPlan",
+    "agent_models",
+    "code_only",
+    "plan_only",
+    "submit_batch",
+]
+
+T = TypeVar("T")
+
+
+class ModelFailed(JobError):
+    """The agent's model failed for good (provider error, unusable answers)."""
+
+
+class BudgetSpent(JobError):
+    """The budget refused the agent's model call."""
+
+
+class ModelUnavailable(JobError):
+    """The agent's model cannot be built here (e.g. its provider has no API key)."""
+
+
+class AgentModels(BaseModel):
+    """What served each agent of a job: `provider:model` labels, and the voice."""
+
+    model_config = ConfigDict(frozen=True)
+
+    planner: str
+    scene_coder: str
+    visual_fixer: str
+    assembler: str = Field(description="Titles and describes the video.")
+    narrator: str = Field(description="Rewrites narration an edit asks to change.")
+    voice: str = Field(description="The voice that spoke the narration: provider:voice or none.")
+
+
+class PlanOutcome(BaseModel):
+    """A plan made without rendering, and what it cost."""
+
+    plan: VideoPlan
+    model: str
+    usage: UsageReport
+
+
+class CodeOutcome(BaseModel):
+    """A scene file from the coder, statically repaired and checked, and what it cost."""
+
+    code: str = Field(description="The last file the coder wrote, after its repairs.")
+    ok: bool = Field(description="The last file passed the structural check.")
+    error: RenderError | None = Field(description="Why the last file failed the check.")
+    attempts: int = Field(ge=1, description="Coder calls made (1 + retries).")
+    repairs: list[str] = Field(description="Repairs made to the last file without a model.")
+    model: str
+    usage: UsageReport
+
+
+def _factory(models: Mapping[Role, ModelSpec], config: ModelConfig) -> ModelFactory:
+    """The models a job with these choices runs with (as `build_context` builds them)."""
+    return ModelFactory({**config.roles, **models}, default=config.default)
+
+
+def _model(factory: ModelFactory, role: Role) -> BaseChatModel:
+    """The role's chat model, or ModelUnavailable saying why it cannot be built."""
+    try:
+        return factory.for_role(role)
+    except Exception as exc:  # each provider's SDK raises its own kind
+        label = factory.spec(role).label
+        raise ModelUnavailable(f"{role} model {label}: {type(exc).__name__}: {exc}") from exc
+
+
+def _budget(budget: Budget, config: ModelConfig) -> Budget:
+    """The request's caps over the configured ones (as `build_context` merges them)."""
+    caps = config.budget.model_dump(exclude_none=True)
+    caps.update(budget.model_dump(exclude_none=True))
+    return Budget(**caps)
+
+
+async def _metered(agent: str, meter: UsageMeter, work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work` as the graph's node `agent` would be seen by the meter: its model calls
+    are counted against the budget and booked to that agent."""
+
+    async def run(_: Any) -> T:
+        return await work()
+
+    config: Any = {"callbacks": [meter], "metadata": {"langgraph_node": agent}}
+    try:
+        result: T = await RunnableLambda(run, name=agent).ainvoke(None, config)
+    except BudgetExhausted as exc:
+        raise BudgetSpent(str(exc)) from exc
+    except (ProviderError, StructuredOutputError) as exc:
+        raise ModelFailed(f"{agent}: {exc}") from exc
+    return result
+
+
+async def plan_only(
+    request: GenerateRequest,
+    models: Mapping[Role, ModelSpec],
+    config: ModelConfig,
+    budget: Budget,
+) -> PlanOutcome:
+    """The planner's `VideoPlan` for a generate request; nothing renders or is stored.
+
+    Raises:
+        ModelUnavailable: the planner's model cannot be built here.
+        BudgetSpent: the budget refused the call.
+        ModelFailed: the model failed, or planned another number of scenes than asked.
+    """
+    factory = _factory(models, config)
+    meter = UsageMeter(_budget(budget, config))
+    ask = partial(
+        plan_video,
+        _model(factory, "planner"),
+        request.prompt,
+        scene_count=request.scene_count,
+        style=request.style,
+        target_duration=request.target_duration,
+    )
+    try:
+        plan = await _metered("planner", meter, ask)
+    except ValueError as exc:  # e.g. another number of scenes than asked
+        raise ModelFailed(f"planner: {exc}") from exc
+    return PlanOutcome(plan=plan, model=factory.spec("planner").label, usage=meter.report())
+
+
+async def code_only(
+    plan: ScenePlan,
+    style: Style,
+    models: Mapping[Role, ModelSpec],
+    config: ModelConfig,
+    limits: Limits,
+) -> CodeOutcome:
+    """The scene coder's file for one scene plan, through the graph's static repairs and
+    structural check; a failing file goes back to the coder with its error, at most
+    `limits.max_retries` times. Nothing renders (`POST /agents/render` does).
+
+    Raises:
+        ModelUnavailable: the coder's model cannot be built here.
+        BudgetSpent: the budget refused the first call.
+        ModelFailed: the model failed.
+    """
+    # The render loop's modules load the render tools: imported here, so the API's schemas,
+    # which import `AgentModels`, stay light for the CLI.
+    from graphs.render_loop import repair_and_check
+    from graphs.scene import format_error
+
+    factory = _factory(models, config)
+    meter = UsageMeter(_budget(limits.budget, config))
+    model = _model(factory, "coder")
+    request = CoderRequest(mode="write", plan=plan, style=style)
+    attempts = 0
+    while True:
+        attempts += 1
+        ask = partial(write_scene_code, model, request)
+        try:
+            code = await _metered("scene_coder", meter, ask)
+        except NoCodeError as exc:
+            code, repairs = "", []
+            error: RenderError | None = RenderError(
+                kind="code", type="NoCode", message=str(exc)[:500]
+            )
+        else:
+            checked = repair_and_check(code, repair=limits.repairs)
+            code, repairs, error = checked.code, checked.repairs, checked.error
+        if error is None or attempts > limits.max_retries or meter.exhausted() is not None:
+            break
+        request = CoderRequest(
+            mode="retry", plan=plan, style=style, code=code, error=format_error(error, code)
+        )
+    return CodeOutcome(
+        code=code,
+        ok=error is None,
+        error=error,
+        attempts=attempts,
+        repairs=repairs,
+        model=factory.spec("coder").label,
+        usage=meter.report(),
+    )
+
+
+def agent_models(
+    spec: JobSpec, config: ModelConfig, narration: Sequence[dict[str, Any] | None]
+) -> AgentModels:
+    """What served each agent of a job with this spec under this configuration, and the
+    voice of the scene versions it made (`narration`, as stored; None for a silent one)."""
+    factory = _factory(spec.models, config)
+    spoken = [SceneNarration.model_validate(n).voice for n in narration if n is not None]
+    voice = f"{spoken[0].provider}:{spoken[0].name}" if spoken else "none"
+    return AgentModels(
+        planner=factory.spec("planner").label,
+        scene_coder=factory.spec("coder").label,
+        visual_fixer=factory.spec("fixer").label,
+        assembler=factory.spec("assembler").label,
+        narrator=factory.spec("coder").label,
+        voice=voice,
+    )
+
+
+async def submit_batch(
+    room: JobRoom, specs: Sequence[JobSpec], *, owner: str | None
+) -> BatchRecord:
+    """Record one queued generate job per spec, each creating its project, and the batch
+    naming them, in one transaction: a failure writes nothing.
+
+    Raises:
+        ValueError: no specs, or a spec that is not a generate request.
+    """
+    members = []
+    for spec in specs:
+        request = spec.request
+        if not isinstance(request, GenerateRequest):
+            raise ValueError("a batch holds generate requests only")
+        project = ProjectFields(
+            id=new_id(),
+            title=request.prompt[:80],
+            prompt=request.prompt,
+            style=request.style,
+            quality=request.quality,
+            owner=owner,
+        )
+        members.append(BatchMember(request=spec.model_dump(mode="json"), project=project))
+    return await room.store.create_batch(members, owner=owner)
