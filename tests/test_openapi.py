@@ -5,8 +5,8 @@ running on a data dir that holds one finished 1-scene project, so the job and pr
 answer with real records: every operation runs twice, once with the drawn ids (mostly 404s)
 and once with the ids of stored records. Nothing is excluded:
 
-* POST /generate and /edit-scene start real jobs: each accepted job is cancelled at once,
-  so the run costs a few render starts, not full renders.
+* POST /generate, /edit-scene and /batches start real jobs: each accepted job is cancelled
+  at once, so the run costs a few render starts, not full renders.
 * A callback URL that would be accepted is pointed at a closed loopback port, so no webhook
   ever leaves the machine.
 * DELETE /projects/{id} gets the id of a spare project (a generate cancelled before any
@@ -46,6 +46,7 @@ pytestmark = [
 
 CLOSED_PORT_HOOK = "http://127.0.0.1:9/hook"
 SUBMITS = {"/api/v1/generate", "/api/v1/edit-scene"}
+BATCHES = "/api/v1/batches"
 SPARE_ONLY = "/api/v1/projects/{project_id}"
 WITH_IDS = r"\{(job|project)_id\}|/edit-scene$"
 
@@ -135,6 +136,9 @@ def _check(case: Case, app: FastAPI) -> None:
     response = case.call(app=app)
     if case.operation.path in SUBMITS and response.status_code == 202:
         _cancel(case, response.json()["job_id"], app)
+    if case.operation.path == BATCHES and response.status_code == 202:
+        for member in response.json()["jobs"]:
+            _cancel(case, member["job_id"], app)
     case.validate_response(response, transport_kwargs={"app": app})
 
 
