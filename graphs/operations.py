@@ -233,7 +233,10 @@ def agent_models(
     voice of the scene versions it made (`narration`, as stored; None for a silent one)."""
     factory = _factory(spec.models, config)
     spoken = [SceneNarration.model_validate(n).voice for n in narration if n is not None]
-    voice = f"{spoken[0].provider}:{spoken[0].name}" if spoken else "none"
+    voice = "none"
+    if spoken:
+        first = spoken[0]
+        voice = first.provider if first.name == "default" else f"{first.provider}:{first.name}"
     return AgentModels(
         planner=factory.spec("planner").label,
         scene_coder=factory.spec("coder").label,

@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 
 from tests.api_helpers import make_client, wait_for
+from tools.speech import offline_voice_installed
 
 PROMPT = "Explain the area of a circle"
+VOICE = "offline" if offline_voice_installed() else "none"
 SIZE = (64, 36)
 
 
@@ -29,7 +31,7 @@ def finished(tmp_path_factory: pytest.TempPathFactory) -> Any:
         "models": {"planner": {"model": "offline"}},
         "render": {"max_retries": 1},
         "budget": {"max_calls": 40},
-        "narration": {"voice": "none"},
+        "narration": {"voice": VOICE},
     }
     with make_client(data_dir) as client:
         accepted = client.post("/api/v1/generate", json=body)
@@ -48,7 +50,7 @@ def test_status_echoes_the_request_and_its_options(finished: Any) -> None:
     options = job["options"]
     assert options["models"] == {"planner": "offline"}
     assert options["max_retries"] == 1 and options["budget"]["max_calls"] == 40
-    assert options["narration"]["voice"] == "none"
+    assert options["narration"]["voice"] == VOICE
 
 
 def test_edit_status_echoes_the_edit_prompt(finished: Any) -> None:
@@ -70,7 +72,7 @@ def test_result_names_the_models_and_the_manifest(finished: Any) -> None:
         "visual_fixer": "offline",
         "assembler": "offline",
         "narrator": "offline",
-        "voice": "none",
+        "voice": VOICE,
     }
     manifest = client.get(result["manifest_url"])
     assert manifest.status_code == 200, manifest.text
