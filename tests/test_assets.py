@@ -13,6 +13,7 @@ import sys
 import zipfile
 import zlib
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from PIL import Image, ImageStat
 
 from tests.api_helpers import make_client, wait_for
 from tests.stores import StoreAt
+from tools.render.models import RenderSettings
+from tools.render.runner import render_scene
 
 QUOTA_MB = 0.5
 PICTURE = (96, 64)
@@ -226,7 +229,7 @@ def _mean_volume(video: bytes, work: Path) -> float:
 def test_generate_shows_the_uploaded_image_over_the_music_bed(
     api: tuple[TestClient, Path, dict], corpus: dict[str, Path], tmp_path: Path
 ) -> None:
-    client, _, keys = api
+    client, data_dir, keys = api
     alice = keys["alice"]
     image = _upload(client, corpus["good.png"], alice).json()["asset_id"]
     music = _upload(client, corpus["good.mp3"], alice).json()["asset_id"]
@@ -263,6 +266,11 @@ def test_generate_shows_the_uploaded_image_over_the_music_bed(
     assert all(abs(got - want) < 25 for got, want in zip(mean, RED, strict=True)), mean
     assert -60 < _mean_volume(video, tmp_path) < -30
 
+    # The asset goes, its bytes stay while a scene plan shows them (an edit renders again).
+    assert client.delete(f"/api/v1/assets/{image}", headers=alice).status_code == 204
+    StoreAt(data_dir).collect_garbage(timedelta(0))
+    assert (data_dir / "artifacts" / key[:2] / f"{key[2:]}.png").is_file()
+
 
 def test_cli_refuses_a_bad_image_before_anything_is_written(
     corpus: dict[str, Path], tmp_path: Path
@@ -281,3 +289,39 @@ def test_cli_refuses_a_bad_image_before_anything_is_written(
     counts = StoreAt(data_dir).counts()
     assert (counts["assets"], counts["jobs"]) == (0, 0)
     assert not any(path.is_file() for path in (data_dir / "artifacts").rglob("*"))
+
+
+TAMPER = """from manim import *
+import os
+
+
+class Tamper(Scene):
+    def construct(self):
+        tries = {
+            "append": lambda: open("assets/red.png", "ab").write(b"x"),
+            "remove": lambda: os.remove("assets/red.png"),
+            "rename": lambda: os.rename("assets", "moved"),
+            "create": lambda: open("assets/new.png", "wb"),
+        }
+        for name, attempt in tries.items():
+            try:
+                attempt()
+                print("TAMPERED", name)
+            except OSError:
+                print("REFUSED", name)
+        self.add(ImageMobject("assets/red.png"))
+        self.wait(0.2)
+"""
+
+
+async def test_the_render_sees_its_assets_read_only(
+    corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    work = tmp_path / "render"
+    work.mkdir()
+    settings = RenderSettings(assets={"red.png": corpus["good.png"]})
+    result = await render_scene(TAMPER, work, settings)
+    assert result.ok, result.error
+    assert "TAMPERED" not in result.log
+    assert result.log.count("REFUSED") >= 4
+    assert (work / "assets" / "red.png").read_bytes() == corpus["good.png"].read_bytes()

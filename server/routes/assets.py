@@ -44,6 +44,7 @@ _UPLOAD_BODY: dict[str, Any] = {
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
+                    "additionalProperties": False,
                     "required": [FILE_FIELD],
                     "properties": {
                         FILE_FIELD: {
@@ -175,7 +176,7 @@ async def _receive(request: Request, target: Path) -> str:
 
     Raises:
         ApiError: 413 once the body passes the cap, 415 for a body that is not multipart,
-            400 for broken multipart, 422 without a `file` part.
+            400 for broken multipart, 422 without a `file` part or with other fields.
     """
     cap = MAX_ASSET_BYTES + FORM_OVERHEAD
     declared = request.headers.get("content-length", "")
@@ -197,6 +198,8 @@ async def _receive(request: Request, target: Path) -> str:
         part = form.get(FILE_FIELD)
         if not isinstance(part, UploadFile):
             raise ApiError(422, "missing_file", f"send the file in the form field `{FILE_FIELD}`")
+        if unknown := sorted(set(form.keys()) - {FILE_FIELD}):
+            raise ApiError(422, "invalid_request", f"unexpected form fields: {unknown}")
         size = await asyncio.to_thread(_copy, part, target)
         if size > MAX_ASSET_BYTES:
             raise _too_large()

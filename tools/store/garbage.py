@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from tools.assets.models import ASSET_DIR, PlanImage
 from tools.store.artifacts import ArtifactStore
 from tools.store.tables import (
     Asset,
@@ -39,6 +41,9 @@ _ARTIFACT_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = (
 )
 
 
+_PLAN_IMAGES = TypeAdapter(list[PlanImage])
+
+
 class Freed(NamedTuple):
     """Objects or files deleted (or that a dry run would delete) and their bytes."""
 
@@ -47,10 +52,15 @@ class Freed(NamedTuple):
 
 
 def referenced_keys(session: Session) -> set[str]:
-    """Every artifact key some row names."""
+    """Every artifact key some row names, the images scene plans show included (an edit
+    renders them again, even once their asset was deleted)."""
     keys: set[str] = set()
     for column in _ARTIFACT_COLUMNS:
         keys.update(session.scalars(select(column).where(column.is_not(None)).distinct()))
+    for plan in session.scalars(select(SceneVersion.plan)):
+        images = plan.get("images") if isinstance(plan, dict) else None
+        for image in _PLAN_IMAGES.validate_python(images or []):
+            keys.add(image.file.removeprefix(f"{ASSET_DIR}/"))
     return keys
 
 
