@@ -26,7 +26,7 @@ from tests.servers import Server
 
 GENERATOR = str(Path(sys.executable).with_name("openapi-python-client"))
 CONFIG = Path(__file__).parents[1] / "docs" / "openapi-python-client.yaml"
-OPERATION_ID = re.compile(r"(jobs|projects|assets|system)-[a-z_]+")
+OPERATION_ID = re.compile(r"(jobs|projects|assets|system|agents|batches)-[a-z_]+")
 
 
 def test_operation_ids_are_tag_and_name() -> None:
