@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from graphs.operations import ScenePlan
-from graphs.requests import Style
+from graphs.requests import Seconds, Style
 from server.schemas import BudgetOptions, ModelSettings, Prompt, RenderOptions, SceneNumber
 
 __all__ = ["CodeBody", "PlanBody", "SceneBody"]
@@ -25,6 +25,9 @@ class PlanBody(BaseModel):
     prompt: Prompt
     scene_count: SceneNumber | None = None
     style: Style = "dark"
+    duration_s: Seconds | None = Field(
+        default=None, description="The video's target length, spread over the scenes (40 s)."
+    )
     models: ModelSettings = Field(default_factory=ModelSettings)
     budget: BudgetOptions = Field(default_factory=BudgetOptions)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from tests.api_helpers import make_client
 from tests.stores import StoreAt
 
@@ -15,13 +17,14 @@ def test_plan_then_code_a_scene_of_it(tmp_path: Path) -> None:
     key = StoreAt(data_dir).create_api_key("dev")[1]
     headers = {"X-API-Key": key}
     with make_client(data_dir) as client:
-        body = {"prompt": "Explain the Pythagorean theorem", "scene_count": 2}
+        body = {"prompt": "Explain the Pythagorean theorem", "scene_count": 2, "duration_s": 12}
         assert client.post("/api/v1/agents/plan", json=body).status_code == 401
 
         planned = client.post("/api/v1/agents/plan", json=body, headers=headers)
         assert planned.status_code == 200, planned.text
         outcome = planned.json()
         assert [s["number"] for s in outcome["plan"]["scenes"]] == [1, 2]
+        assert sum(s["duration"] for s in outcome["plan"]["scenes"]) == pytest.approx(12, rel=0.25)
         assert outcome["model"] == "offline"
         assert outcome["usage"]["by_agent"]["planner"]["calls"] == 1
         assert outcome["usage"]["total"]["calls"] == 1

@@ -44,7 +44,10 @@ def _models(settings: ModelSettings) -> dict[Role, ModelSpec]:
 )
 async def plan(body: PlanBody, _: CallerDep, manager: ManagerDep) -> PlanOutcome:
     """The planner's plan for a prompt (title and scenes), without rendering anything."""
-    request = GenerateRequest(prompt=body.prompt, scene_count=body.scene_count, style=body.style)
+    duration = {} if body.duration_s is None else {"target_duration": body.duration_s}
+    request = GenerateRequest(
+        prompt=body.prompt, scene_count=body.scene_count, style=body.style, **duration
+    )
     try:
         return await plan_only(
             request, _models(body.models), manager.room.models, body.budget.budget()
