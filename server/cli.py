@@ -253,9 +253,11 @@ def _local_summary(
         scene["video"] = artifacts.describe(scene["video"])
     if job is not None:
         from graphs.jobs import JobOutcome
+        from graphs.requests import JobSpec
 
         outcome = JobOutcome.of(job)
         data.update(job_id=job.id, status=job.status, usage=outcome.usage.model_dump(mode="json"))
+        data["target_duration_s"] = JobSpec.model_validate(job.request).target_duration
     return data
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -71,24 +72,26 @@ def seconds(video: Path) -> float:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("index", range(len(SAMPLE)), ids=[t["id"] for t in SAMPLE])
-async def test_offline_scenes_are_clean_in_portrait_and_square(index: int, tmp_path: Path) -> None:
-    """Each prompt draws two of its scenes, one in each aspect: one rendered for real (low
-    quality, short scenes; the aspects take turns), the other through the harness's
-    validation pass, which makes the same layout report without drawing pixels. Across the
-    ten prompts every archetype is checked in both frames."""
+async def test_offline_scenes_are_clean_in_portrait_and_square(
+    index: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Each prompt draws two of its scenes, one in each aspect, through the harness's
+    validation pass, which makes the layout report a render makes without drawing pixels;
+    the first two prompts render theirs for real too (low quality, short scenes), one in
+    each aspect. Across the ten prompts every archetype is checked in both frames."""
     model = OfflineChatModel()
     plan = await plan_video(
         model, SAMPLE[index]["prompt"], scene_count=None, style="dark", target_duration=10
     )
-    rendered_aspect = list(PIXELS)[index % 2]
+    rendered_aspect = list(PIXELS)[index] if index < len(PIXELS) else None
 
     async def drawn(aspect: str, offset: int) -> tuple[Any, Any]:
         frame = Frame(aspect=aspect)  # type: ignore[arg-type]
         scene = plan.scenes[(index + offset) % len(plan.scenes)]
         request = CoderRequest(mode="write", plan=scene, style="dark", frame=frame)
         code = await write_scene_code(model, request)
-        workdir = tmp_path / aspect.replace(":", "x")
-        workdir.mkdir()
+        # Work directories side by side, so every render reuses the same warm workers.
+        workdir = tmp_path_factory.mktemp("scene")
         mode = "render" if aspect == rendered_aspect else "validate"
         return scene, await render_scene(code, workdir, RenderSettings(frame=frame), mode=mode)
 
@@ -106,15 +109,13 @@ async def test_offline_scenes_are_clean_in_portrait_and_square(index: int, tmp_p
 
 @pytest.mark.slow
 async def test_the_frame_sets_pixels_and_rate_and_the_layout_check_uses_it(
-    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     """A line that fits the landscape frame pokes out of the portrait one."""
     portrait = Frame(aspect="9:16", resolution="720p", fps=24)
-    (tmp_path / "tall").mkdir()
-    (tmp_path / "wide").mkdir()
     tall, wide = await asyncio.gather(
-        render_scene(TOO_WIDE, tmp_path / "tall", RenderSettings(frame=portrait)),
-        render_scene(TOO_WIDE, tmp_path / "wide", RenderSettings(), mode="validate"),
+        render_scene(TOO_WIDE, tmp_path_factory.mktemp("tall"), RenderSettings(frame=portrait)),
+        render_scene(TOO_WIDE, tmp_path_factory.mktemp("wide"), RenderSettings(), mode="validate"),
     )
     assert tall.ok and wide.ok
     assert stream(tall.video) == {"width": 720, "height": 1280, "r_frame_rate": "24/1"}
@@ -130,10 +131,10 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 def sixty(client: TestClient) -> dict[str, Any]:
-    """A silent 2-scene portrait video asked to last 60 s, through the API."""
+    """A silent 3-scene portrait video asked to last 60 s, through the API."""
     body = {
         "prompt": "Explain the Pythagorean theorem",
-        "scene_count": 2,
+        "scene_count": 3,
         "narration": {"voice": "none"},
         "render": {"aspect": "9:16", "duration_s": 60},
     }
@@ -161,10 +162,10 @@ def test_a_60_second_target_lands_within_15_percent(
 def test_an_edit_keeps_the_project_frame_and_with_preserve_timing_its_length(
     client: TestClient, sixty: dict[str, Any], tmp_path: Path
 ) -> None:
-    before = next(scene for scene in sixty["scenes"] if scene["number"] == 2)
+    before = next(scene for scene in sixty["scenes"] if scene["number"] == 1)
     body = {
         "project_id": sixty["project_id"],
-        "scene_number": 2,
+        "scene_number": 1,
         "edit_prompt": "make the title red and slow down",
         "preserve_timing": True,
     }
@@ -174,10 +175,10 @@ def test_an_edit_keeps_the_project_frame_and_with_preserve_timing_its_length(
     job = wait_for(client, job_id)
     assert job["status"] == "completed", job
     result = client.get(f"/api/v1/jobs/{job_id}/result").json()
-    after = next(scene for scene in result["scenes"] if scene["number"] == 2)
+    after = next(scene for scene in result["scenes"] if scene["number"] == 1)
     assert after["version"] == 2
     assert after["duration"] == pytest.approx(before["duration"], abs=0.1)
-    clip = tmp_path / "scene2.mp4"
+    clip = tmp_path / "scene1.mp4"
     clip.write_bytes(client.get(after["video_url"]).content)
     assert (stream(clip)["width"], stream(clip)["height"]) == (480, 854)
 
@@ -205,3 +206,28 @@ def test_an_edit_may_not_change_the_frame(client: TestClient) -> None:
     answer = client.post("/api/v1/edit-scene", json=body)
     assert answer.status_code == 422
     assert "project's aspect, resolution, fps and length" in answer.json()["detail"]
+
+
+@pytest.mark.slow
+def test_the_cli_takes_the_config_render_table_and_its_flags_win(tmp_path: Path) -> None:
+    config = tmp_path / "manimgraph.toml"
+    config.write_text('[render]\naspect = "1:1"\nfps = 30\nduration_s = 20\n')
+    args = ["--scenes", "1", "--voice", "none", "--config", str(config), "--json"]
+    done = cli("generate", "Bayes", *args, "--fps", "24", "--duration", "6", data_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["target_duration_s"] == 6
+    assert stream(Path(summary["video"])) == {"width": 480, "height": 480, "r_frame_rate": "24/1"}
+
+
+def test_the_cli_refuses_an_out_of_range_flag_in_one_line(tmp_path: Path) -> None:
+    done = cli("generate", "Bayes", "--fps", "90", data_dir=tmp_path)
+    assert done.returncode == 2
+    assert "between 15 and 60" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "manimgraph.db").exists()
+
+
+def cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """`manimgraph` itself, in a fresh process, on its own data directory."""
+    command = [str(Path(sys.executable).with_name("manimgraph")), *args, "--data-dir", data_dir]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600)

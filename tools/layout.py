@@ -68,7 +68,8 @@ PLANE_TYPES = (NumberPlane, PolarPlane)
 CONTAINER_TYPES = (Mobject, VMobject, Group, VGroup, VDict)
 
 Box = tuple[float, float, float, float]
-"""xmin, ymin, xmax, ymax in the units of the default frame, centred on the view."""
+"""xmin, ymin, xmax, ymax in the units of the configured frame (`config.frame_width` x
+`config.frame_height`: 14.22 x 8 at 16:9, 8 x 14.22 at 9:16), centred on the view."""
 CREATED_AT = "_manimgraph_line"
 """The attribute `record_creation_lines` sets on each mobject: its line in the scene file."""
 
@@ -108,7 +109,7 @@ class _Seen:
 
 
 class _View:
-    """Maps model points to the default frame's units as the camera would show them."""
+    """Maps model points to the configured frame's units as the camera would show them."""
 
     def __init__(self, scene: Scene) -> None:
         if not isinstance(scene.camera, Camera):

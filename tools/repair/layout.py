@@ -27,15 +27,12 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from tools.layout_models import Box, LayoutIssue, LayoutReport, Placement
+from tools.layout_models import Box, Frame, LayoutIssue, LayoutReport, Placement
 from tools.repair.models import Repair, Repaired
 from tools.repair.source import Edit, Fix, Source, apply_fixes, call_name
 
 __all__ = ["MIN_FONT_SIZE", "layout_candidates"]
 
-FRAME_WIDTH = 128 / 9
-"""The report's units: the default frame, 14.22 x 8, whatever camera the scene uses."""
-FRAME_HEIGHT = 8.0
 SAFE_MARGIN = 0.5
 """Scaled mobjects fit the frame less this margin on each side."""
 EDGE_MARGIN = 0.3
@@ -119,14 +116,15 @@ def _fixes(src: Source, report: LayoutReport) -> list[Fix]:
             target = _target(src, issue, 0)
             if target is None or target.key in placements:
                 continue
-            if _too_big(target.place.box) and target.key not in sizes:
+            if _too_big(report.frame, target.place.box) and target.key not in sizes:
                 fix = _fit(src, report, target)
                 if fix is not None:
                     sizes[target.key] = fix
                 continue
             group = _enclosing_group(src, target) if target.name is None else None
             if group is not None:
-                if group.key not in placements and (fix := _shift_group(src, group)) is not None:
+                fix = None if group.key in placements else _shift_group(src, report, group)
+                if fix is not None:
                     placements[group.key] = fix
                 continue
             fix = _stacked(src, report, target, issue) or _shift(src, report, target)
@@ -295,13 +293,13 @@ def _enclosing_group(src: Source, target: _Target) -> _Target | None:
     return _Target(place, label, chain, statement, name, _function_of(src, statement))
 
 
-def _shift_group(src: Source, group: _Target) -> Fix | None:
+def _shift_group(src: Source, report: LayoutReport, group: _Target) -> Fix | None:
     """A group whose member pokes past an edge: past the top or bottom, it shrinks towards
     the opposite edge (a column keeps its top); past a side, it is fitted to the frame's
     width and centred (its width is known only when the code runs). The
     statement goes after the group is made and placed (`g.arrange`, `g.next_to`...)."""
     _, y0, _, y1 = group.place.box
-    half_h = FRAME_HEIGHT / 2 - EDGE_MARGIN
+    half_h = report.frame.units[1] / 2 - EDGE_MARGIN
     name = group.name
     if name is None:
         return None
@@ -347,28 +345,26 @@ def _method_call_on(statement: ast.stmt, name: str) -> bool:
 # --- rules ------------------------------------------------------------------------------------
 
 
-def _too_big(box: Box) -> bool:
-    return (
-        _width(box) > FRAME_WIDTH - 2 * SAFE_MARGIN or _height(box) > FRAME_HEIGHT - 2 * SAFE_MARGIN
-    )
+def _too_big(frame: Frame, box: Box) -> bool:
+    """Wider or taller than the safe area of the frame (the report's units)."""
+    width, height = frame.units
+    return _width(box) > width - 2 * SAFE_MARGIN or _height(box) > height - 2 * SAFE_MARGIN
 
 
 def _fit(src: Source, report: LayoutReport, target: _Target) -> Fix | None:
     """Scale to the safe area's width (or height), then shift inside if it still pokes out."""
     box = target.place.box
-    by_width = _width(box) / (FRAME_WIDTH - 2 * SAFE_MARGIN) >= _height(box) / (
-        FRAME_HEIGHT - 2 * SAFE_MARGIN
-    )
-    if by_width:
+    safe_w, safe_h = (side - 2 * SAFE_MARGIN for side in report.frame.units)
+    if _width(box) / safe_w >= _height(box) / safe_h:
         call, what = "scale_to_fit_width(config.frame_width - 1)", "width"
-        factor = (FRAME_WIDTH - 2 * SAFE_MARGIN) / _width(box)
+        factor = safe_w / _width(box)
     else:
         call, what = "scale_to_fit_height(config.frame_height - 1)", "height"
-        factor = (FRAME_HEIGHT - 2 * SAFE_MARGIN) / _height(box)
+        factor = safe_h / _height(box)
     cx, cy = _center(box)
     half_w, half_h = _width(box) * factor / 2, _height(box) * factor / 2
     calls = [call]
-    shift = _shift_vector((cx - half_w, cy - half_h, cx + half_w, cy + half_h))
+    shift = _shift_vector(report.frame, (cx - half_w, cy - half_h, cx + half_w, cy + half_h))
     if shift is not None:
         calls.append(f"shift({shift})")
     found = _applied_to(src, report, target, calls)
@@ -380,7 +376,7 @@ def _fit(src: Source, report: LayoutReport, target: _Target) -> Fix | None:
 
 
 def _shift(src: Source, report: LayoutReport, target: _Target) -> Fix | None:
-    shift = _shift_vector(target.place.box)
+    shift = _shift_vector(report.frame, target.place.box)
     if shift is None:
         return None
     found = _applied_to(src, report, target, [f"shift({shift})"])
@@ -391,10 +387,10 @@ def _shift(src: Source, report: LayoutReport, target: _Target) -> Fix | None:
     return Fix((edit,), Repair("layout", detail, target.place.line))
 
 
-def _shift_vector(box: Box) -> str | None:
+def _shift_vector(frame: Frame, box: Box) -> str | None:
     """`0.8 * UP + 0.4 * LEFT`: what brings `box` inside the frame with a margin."""
     x0, y0, x1, y1 = box
-    half_w, half_h = FRAME_WIDTH / 2 - EDGE_MARGIN, FRAME_HEIGHT / 2 - EDGE_MARGIN
+    half_w, half_h = _half(frame)
     dx = (-half_w - x0) if x0 < -half_w else (half_w - x1) if x1 > half_w else 0.0
     dy = (-half_h - y0) if y0 < -half_h else (half_h - y1) if y1 > half_h else 0.0
     parts = []
@@ -514,7 +510,7 @@ def _overlap(
     if older.name is None:
         return None, None
     play = _play_statement(src, report, newer)
-    direction = _free_side(older.place.box, newer.place.box)
+    direction = _free_side(report.frame, older.place.box, newer.place.box)
     if direction is not None:
         anchor = _last_placed(src, older.name, direction, newer.name)
         call = f"next_to({anchor}, {direction}, buff={BUFF})"
@@ -606,7 +602,7 @@ def _fade_each_pass(src: Source, target: _Target) -> Fix | None:
     return Fix((Edit(end, end, text),), Repair("layout", detail, target.place.line))
 
 
-def _free_side(anchor: Box, box: Box) -> str | None:
+def _free_side(frame: Frame, anchor: Box, box: Box) -> str | None:
     """The side of `anchor` where `box` fits inside the frame, nearest its current place."""
     ax, ay = _center(anchor)
     bx, by = _center(box)
@@ -615,7 +611,7 @@ def _free_side(anchor: Box, box: Box) -> str | None:
     horizontal = ["RIGHT", "LEFT"] if dx >= 0 else ["LEFT", "RIGHT"]
     order = horizontal + vertical if abs(dx) > abs(dy) else vertical + horizontal
     for side in order:
-        if _inside(_placed(anchor, box, side)):
+        if _inside(frame, _placed(anchor, box, side)):
             return side
     return None
 
@@ -632,8 +628,8 @@ def _placed(anchor: Box, box: Box, side: str) -> Box:
     return ax - w / 2, y0, ax + w / 2, y0 + h
 
 
-def _inside(box: Box) -> bool:
-    half_w, half_h = FRAME_WIDTH / 2 - EDGE_MARGIN, FRAME_HEIGHT / 2 - EDGE_MARGIN
+def _inside(frame: Frame, box: Box) -> bool:
+    half_w, half_h = _half(frame)
     return box[0] >= -half_w and box[2] <= half_w and box[1] >= -half_h and box[3] <= half_h
 
 
@@ -662,6 +658,12 @@ def _tiny(src: Source, report: LayoutReport, target: _Target) -> Fix | None:
         f"layout: scaled {target.label} up {factor:g}x to font size {MIN_FONT_SIZE:g} ({where})"
     )
     return Fix((edit,), Repair("layout", detail, target.place.line))
+
+
+def _half(frame: Frame) -> tuple[float, float]:
+    """Half the frame's width and height, less the edge margin (the report's units)."""
+    width, height = frame.units
+    return width / 2 - EDGE_MARGIN, height / 2 - EDGE_MARGIN
 
 
 def _width(box: Box) -> float:
