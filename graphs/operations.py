@@ -1,9 +1,10 @@
 """Single-agent operations for developers building on top of manimgraph (plan a video, code
 one scene), batches of generate jobs, and which model serves each agent of a job.
 
-The operations run the graph's own agents, repairs and budgets, with the models a job
-would get (`build_context`'s rule: the request's choices over the configuration), outside
-any job: nothing is stored, and each call is metered on its own.
+The single-agent operations run the graph's own agents, repairs and budgets, with the
+models a job would get (`build_context`'s rule: the request's choices over the
+configuration), outside any job: they store nothing, and each call is metered on its own.
+A batch is stored whole or not at all, each member an ordinary queued job.
 
 Example:
     >>> outcome = await plan_only(GenerateRequest(prompt="Bayes' rule"), {}, config, Budget())
