@@ -210,6 +210,7 @@ def plan_values() -> dict[str, str]:
         "scene_count": "2",
         "style": "dark",
         "target_duration": "20",
+        "images": "None.",
     }
 
 
