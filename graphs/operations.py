@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -29,14 +30,14 @@ from agents.planner import plan_video
 from agents.scene_coder import CoderRequest, NoCodeError, write_scene_code
 from agents.schemas import ScenePlan, VideoPlan
 from agents.usage import Budget, BudgetExhausted, UsageMeter, UsageReport
-from graphs.errors import JobError
+from graphs.errors import EnvironmentProblem, JobError
 from graphs.limits import Limits
 from graphs.requests import GenerateRequest, JobSpec, Style
-from tools.render.models import RenderError
+from tools.render.models import RenderError, RenderSettings
 from tools.speech import SceneNarration
-from tools.store import ProjectFields, new_id
+from tools.store import ProjectFields, Store, new_id
 from tools.store.batches import BatchMember
-from tools.store.records import BatchRecord
+from tools.store.records import BatchRecord, RenderOutcome, SceneRenderRecord
 
 if TYPE_CHECKING:
     from graphs.jobs import JobRoom
@@ -53,6 +54,8 @@ __all__ = [
     "agent_models",
     "code_only",
     "plan_only",
+    "render_only",
+    "run_scene_render",
     "submit_batch",
 ]
 
@@ -225,6 +228,70 @@ async def code_only(
         model=factory.spec("coder").label,
         usage=meter.report(),
     )
+
+
+async def render_only(
+    store: Store,
+    code: str,
+    settings: RenderSettings,
+    slots: asyncio.Semaphore,
+    *,
+    scene_name: str | None = None,
+    repair: bool = True,
+) -> RenderOutcome:
+    """One scene file through the graph's render-and-repair loop, in the sandbox, as a scene
+    branch runs it before it would ask a model: static repairs, check, render (through the
+    render cache), error-driven and layout repairs. No model is called.
+
+    Raises:
+        EnvironmentProblem: the machine cannot render (LaTeX, ffmpeg, fonts missing).
+    """
+    from graphs.render_loop import render_repaired, repair_and_check
+
+    done = await render_repaired(
+        repair_and_check(code, scene_name, repair=repair),
+        store,
+        settings,
+        slots,
+        scene_name=scene_name,
+        repair=repair,
+    )
+    result = done.result
+    if isinstance(result, RenderError):
+        if result.kind == "environment":
+            raise EnvironmentProblem(result.message)
+        return RenderOutcome(ok=False, code=done.code, error=result, repairs=done.repairs)
+    return RenderOutcome(
+        ok=True,
+        code=done.code,
+        video=result.video,
+        last_frame=result.last_frame,
+        duration=result.duration,
+        layout=result.layout,
+        repairs=done.repairs,
+        cached=result.cached,
+    )
+
+
+async def run_scene_render(
+    store: Store, render: SceneRenderRecord, settings: RenderSettings, slots: asyncio.Semaphore
+) -> None:
+    """Render a recorded scene render (`render_only`) and record how it ended: completed
+    with its outcome, or failed with the reason it could not run (an environment problem,
+    the server stopping)."""
+    try:
+        outcome = await render_only(
+            store, render.code, settings, slots, scene_name=render.scene_name
+        )
+    except asyncio.CancelledError:
+        stopped = store.end_scene_render(render.id, None, error="the server stopped")
+        await asyncio.shield(stopped)
+        raise
+    except Exception as exc:  # the record must say why, whatever stopped the render
+        reason = str(exc) if isinstance(exc, JobError) else f"{type(exc).__name__}: {exc}"
+        await store.end_scene_render(render.id, None, error=reason)
+        return
+    await store.end_scene_render(render.id, outcome)
 
 
 def agent_models(

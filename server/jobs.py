@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -81,6 +81,7 @@ class JobManager:
         self._tasks: dict[str, asyncio.Task[bool]] = {}
         self._running: set[str] = set()
         self._background: set[asyncio.Task[Any]] = set()
+        self._operations: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
         self._watcher: asyncio.Task[None] | None = None
 
@@ -168,11 +169,20 @@ class JobManager:
         period = interval_s or self.room.lease.total_seconds() / 2
         self._watcher = asyncio.create_task(self._watch(period), name="orphan-watcher")
 
+    def spawn(self, work: Coroutine[Any, Any, None], *, name: str) -> None:
+        """Run `work` (a scene render of the agents API) in this process's background; the
+        server's shutdown cancels it."""
+        task = asyncio.create_task(work, name=name)
+        self._operations.add(task)
+        task.add_done_callback(self._operations.discard)
+
     async def stop(self) -> None:
         """Shut down: running jobs go back to `queued`, so any runner resumes them."""
         if self._watcher is not None:
             self._watcher.cancel()
-        tasks = list(self._tasks.values())
+        for operation in self._operations:
+            operation.cancel()
+        tasks = [*self._tasks.values(), *self._operations]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, *self._background, return_exceptions=True)

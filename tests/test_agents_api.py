@@ -4,9 +4,14 @@ repaired, no render), on the offline model, behind the same keys and budgets as 
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.api_helpers import make_client
 from tests.stores import StoreAt
@@ -68,3 +73,75 @@ def test_agents_refuse_bad_models_and_spent_budgets(tmp_path: Path) -> None:
         assert broke.status_code == 409 and broke.json()["error_code"] == "budget_exhausted"
         missing = client.post("/api/v1/agents/code", json={"scene": {"title": "x"}})
         assert missing.status_code == 422
+
+
+OLD_NAMES_SCENE = """from manim import *
+
+
+class Circles(Scene):
+    def construct(self):
+        title = Text("Circles", font_size=40).to_edge(UP)
+        self.play(Write(title), run_time=0.5)
+        self.play(ShowCreation(Circle(radius=1.5, color=BLUE)), run_time=0.5)
+"""
+BROKEN_SCENE = """from manim import *
+
+
+class Broken(Scene):
+    def construct(self):
+        self.play(Create(Circle(radius=undefined_radius)))
+"""
+
+
+def _settled(client: TestClient, url: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 180
+    while (render := client.get(url).json())["status"] == "running":
+        assert time.monotonic() < deadline, render
+        time.sleep(0.3)
+    return render
+
+
+def test_render_a_scene_file_in_the_sandbox(tmp_path: Path) -> None:
+    with make_client(tmp_path / "data") as client:
+        accepted = client.post("/api/v1/agents/render", json={"code": OLD_NAMES_SCENE})
+        assert accepted.status_code == 202, accepted.text
+        assert accepted.json()["status"] == "running" and accepted.json()["ok"] is None
+        render = _settled(client, accepted.json()["status_url"])
+        assert render["status"] == "completed" and render["ok"], render["failure"]
+        assert any("ShowCreation" in repair for repair in render["repairs"])
+        assert "Create(Circle" in render["code"] and "ShowCreation" not in render["code"]
+        assert render["layout"]["animations"] >= 2 and render["error"] is None
+
+        video = client.get(render["video_url"])
+        assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
+        (tmp_path / "scene.mp4").write_bytes(video.content)
+        probe = subprocess.run(
+            [
+                "ffprobe",
+                "-v",
+                "error",
+                "-show_entries",
+                "format=duration",
+                "-of",
+                "json",
+                str(tmp_path / "scene.mp4"),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        seconds = float(json.loads(probe.stdout)["format"]["duration"])
+        assert seconds == pytest.approx(render["duration"], abs=0.2)
+        frame = client.get(render["last_frame_url"])
+        assert frame.status_code == 200 and frame.content.startswith(b"\x89PNG")
+
+        broken = client.post("/api/v1/agents/render", json={"code": BROKEN_SCENE}).json()
+        failed = _settled(client, broken["status_url"])
+        assert failed["status"] == "completed" and failed["ok"] is False
+        assert (
+            failed["error"]["kind"] == "code" and "undefined_radius" in failed["error"]["message"]
+        )
+        assert failed["video_url"] is None
+        assert client.get(f"{broken['status_url']}/video").status_code == 404
+        assert client.get("/api/v1/agents/renders/nope").status_code == 404
+        assert client.get("/api/v1/jobs").json()["count"] == 0

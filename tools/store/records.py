@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tools.assets.models import AssetKind
 from tools.layout_models import LayoutIssue, LayoutReport
+from tools.render.models import RenderError
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -44,8 +45,11 @@ __all__ = [
     "ProjectStatus",
     "ProjectSummary",
     "ProjectVersionRecord",
+    "RenderOutcome",
     "SceneProgress",
     "SceneRecord",
+    "SceneRenderRecord",
+    "SceneRenderStatus",
     "SceneVersionRecord",
     "SlotRecord",
     "StageTiming",
@@ -338,3 +342,37 @@ class AssetRecord(_Record):
     duration: float | None = Field(description="Seconds of audio.")
     filename: str = Field(description="The name it was uploaded under, for people only.")
     created_at: datetime
+
+
+SceneRenderStatus = Literal["running", "completed", "failed"]
+"""A scene render of `POST /api/v1/agents/render`: running, then completed (with an
+outcome, which says whether the scene rendered) or failed (it could not be run at all)."""
+
+
+class RenderOutcome(_Record):
+    """What rendering one scene file through the render-and-repair loop gave."""
+
+    ok: bool = Field(description="The scene rendered.")
+    code: str = Field(description="The code rendered last: the file after its repairs.")
+    video: str | None = Field(default=None, description="Artifact key of the video.")
+    last_frame: str | None = Field(default=None, description="Artifact key of the last frame.")
+    duration: float | None = None
+    layout: LayoutReport | None = Field(default=None, description="What was on screen.")
+    error: RenderError | None = Field(default=None, description="Why it did not render.")
+    repairs: list[str] = Field(default_factory=list, description="Repairs made without a model.")
+    cached: bool = False
+
+
+class SceneRenderRecord(_Record):
+    """One scene file rendered on its own (`POST /api/v1/agents/render`)."""
+
+    id: str
+    owner: str | None = Field(description="Id of the API key that asked; None without keys.")
+    status: SceneRenderStatus
+    quality: str
+    scene_name: str | None
+    code: str = Field(description="The file as it was sent.")
+    outcome: RenderOutcome | None
+    error: str | None = Field(description="Why a failed render could not be run.")
+    created_at: datetime
+    updated_at: datetime

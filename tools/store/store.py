@@ -28,7 +28,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from tools.assets import CheckedAsset
-from tools.store import api_keys, assets, batches, garbage, jobs, projects, stats, versions
+from tools.store import (
+    api_keys,
+    assets,
+    batches,
+    garbage,
+    jobs,
+    projects,
+    scene_renders,
+    stats,
+    versions,
+)
 from tools.store.artifacts import ArtifactStore, LocalArtifacts, ensure_writable, file_digest
 from tools.store.batches import BatchMember
 from tools.store.database import async_url, make_engines, sqlite_url
@@ -60,6 +70,8 @@ from tools.store.records import (
     ProjectStatus,
     ProjectSummary,
     ProjectVersionRecord,
+    RenderOutcome,
+    SceneRenderRecord,
     SceneVersionRecord,
 )
 from tools.store.render_cache import UPSERT_DIALECTS, upsert_render, upsert_speech
@@ -495,6 +507,33 @@ class Store:
         """The batch with its member jobs, or None (also when `owner` is given and did not
         create it)."""
         return await self._read(lambda s: batches.find_batch(s, batch_id, owner))
+
+    async def create_scene_render(
+        self, code: str, quality: str, *, scene_name: str | None, owner: str | None = None
+    ) -> SceneRenderRecord:
+        """Record a scene file about to be rendered on its own, as running."""
+        return await self._write(
+            lambda s: scene_renders.add_render(s, owner, code, quality, scene_name)
+        )
+
+    async def end_scene_render(
+        self, render_id: str, outcome: RenderOutcome | None, *, error: str | None = None
+    ) -> SceneRenderRecord:
+        """Mark a scene render completed with its `outcome` (its files stored already), or
+        failed with `error` when it could not be run.
+
+        Raises:
+            RecordNotFoundError: no such render.
+        """
+        if outcome is not None:
+            await self._require_artifacts(outcome.video, outcome.last_frame)
+        return await self._write(lambda s: scene_renders.end_render(s, render_id, outcome, error))
+
+    async def get_scene_render(
+        self, render_id: str, *, owner: str | None = None
+    ) -> SceneRenderRecord | None:
+        """The scene render, or None (also when `owner` is given and did not ask for it)."""
+        return await self._read(lambda s: scene_renders.find_render(s, render_id, owner))
 
     # Projects and versions
 

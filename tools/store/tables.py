@@ -26,7 +26,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tools.layout_models import LayoutReport
-from tools.store.records import AssetKind, JobKind, JobProgress, JobStatus, ProjectStatus
+from tools.store.records import (
+    AssetKind,
+    JobKind,
+    JobProgress,
+    JobStatus,
+    ProjectStatus,
+    RenderOutcome,
+    SceneRenderStatus,
+)
 
 __all__ = [
     "ApiKey",
@@ -40,6 +48,7 @@ __all__ = [
     "PydanticJSON",
     "RenderCacheEntry",
     "Scene",
+    "SceneRender",
     "SceneVersion",
     "SpeechCacheEntry",
     "new_id",
@@ -344,3 +353,20 @@ class Asset(Base):
     duration: Mapped[float | None]
     filename: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SceneRender(Base):
+    """A scene file rendered on its own (`POST /api/v1/agents/render`) and its outcome."""
+
+    __tablename__ = "scene_renders"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    owner: Mapped[str | None] = mapped_column(ID, index=True)
+    status: Mapped[SceneRenderStatus] = mapped_column(String(16))
+    quality: Mapped[str] = mapped_column(String(16))
+    scene_name: Mapped[str | None] = mapped_column(String(100))
+    code: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[RenderOutcome | None] = mapped_column(PydanticJSON(RenderOutcome))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
