@@ -23,6 +23,7 @@ from PIL import Image, ImageStat
 
 from tests.api_helpers import make_client, wait_for
 from tests.stores import StoreAt
+from tools import media
 from tools.render.models import RenderSettings
 from tools.render.runner import render_scene
 
@@ -208,18 +209,15 @@ def test_quota_is_refused_and_delete_frees_it(
     assert _upload(client, corpus["good.wav"], keys["bob"]).status_code == 201
 
 
-def _frame(video: bytes, at: float, work: Path) -> Image.Image:
-    (work / "video.mp4").write_bytes(video)
-    _ffmpeg(
-        "-ss", f"{at:.2f}", "-i", str(work / "video.mp4"), "-frames:v", "1", str(work / "f.png")
-    )
-    return Image.open(work / "f.png").convert("RGB")
+def _frame(video: Path, at: float) -> Image.Image:
+    still = video.with_name("still.png")
+    _ffmpeg("-ss", f"{at:.2f}", "-i", str(video), "-frames:v", "1", str(still))
+    return Image.open(still).convert("RGB")
 
 
-def _mean_volume(video: bytes, work: Path) -> float:
-    (work / "scored.mp4").write_bytes(video)
+def _volume(path: Path) -> float:
     done = subprocess.run(
-        ["ffmpeg", "-i", str(work / "scored.mp4"), "-af", "volumedetect", "-f", "null", "-"],
+        ["ffmpeg", "-i", str(path), "-af", "volumedetect", "-f", "null", "-"],
         capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip
     line = next(line for line in done.stderr.splitlines() if "mean_volume" in line)
@@ -257,14 +255,15 @@ def test_generate_shows_the_uploaded_image_over_the_music_bed(
     assert "ImageMobject(" in source
     assert "http" not in source
 
-    video = client.get(result["video_url"], headers=alice).content
+    video = tmp_path / "video.mp4"
+    video.write_bytes(client.get(result["video_url"], headers=alice).content)
     at = result["scenes"][0]["duration"] + 0.6 * shown["duration"]
-    frame = _frame(video, at, tmp_path)
+    frame = _frame(video, at)
     centre = frame.crop((frame.width // 2 - 20, frame.height // 2 - 10, frame.width // 2 + 20,
                          frame.height // 2 + 10))  # fmt: skip
     mean = ImageStat.Stat(centre).mean
     assert all(abs(got - want) < 25 for got, want in zip(mean, RED, strict=True)), mean
-    assert -60 < _mean_volume(video, tmp_path) < -30
+    assert -60 < _volume(video) < -30
 
     # The asset goes, its bytes stay while a scene plan shows them (an edit renders again).
     assert client.delete(f"/api/v1/assets/{image}", headers=alice).status_code == 204
@@ -325,3 +324,22 @@ async def test_the_render_sees_its_assets_read_only(
     assert "TAMPERED" not in result.log
     assert result.log.count("REFUSED") >= 4
     assert (work / "assets" / "red.png").read_bytes() == corpus["good.png"].read_bytes()
+
+
+def test_the_music_bed_sits_under_the_voice(corpus: dict[str, Path], tmp_path: Path) -> None:
+    picture = ["-f", "lavfi", "-i", "color=c=blue:s=160x120:d=6"]
+    voice = ["-f", "lavfi", "-i", "sine=frequency=880:duration=6"]
+    silent, voiced = tmp_path / "silent.mp4", tmp_path / "voiced.mp4"
+    _ffmpeg(*picture, "-c:v", "libx264", str(silent))
+    _ffmpeg(*picture, *voice, "-c:v", "libx264", "-c:a", "aac", "-shortest", str(voiced))
+    bed = corpus["good.mp3"]  # 1 s: looped under the whole video
+
+    alone = media.add_music_bed(silent, bed, tmp_path / "alone.mp4")
+    mixed = media.add_music_bed(voiced, bed, tmp_path / "mixed.mp4")
+
+    for scored in (alone, mixed):
+        assert media.probe(scored).duration == pytest.approx(6, abs=0.1)
+        assert media.probe(scored).audio_codec == "aac"
+    below = _volume(bed) - _volume(alone)
+    assert 18 <= below < 23  # 18 dB down, a little more for the closing fade
+    assert _volume(mixed) == pytest.approx(_volume(voiced), abs=0.5)
