@@ -408,7 +408,7 @@ def generate(
     """Make a new project (a video) from a prompt, here or with --server on a server."""
     if server is not None:
         from server import remote
-        from server.schemas import GenerateBody, RenderOptions
+        from server.schemas import GenerateBody, VideoRenderOptions
 
         with _errors():
             if config is not None:
@@ -425,7 +425,7 @@ def generate(
                 models=remote.model_settings(model, planner, coder, fixer),
                 budget=remote.budget_options(max_calls, max_tokens, max_cost),
                 narration=remote.narration_options(voice),
-                render=RenderOptions(
+                render=VideoRenderOptions(
                     aspect=aspect,  # type: ignore[arg-type]  # validated by the schema
                     resolution=resolution,  # type: ignore[arg-type]
                     fps=fps,

@@ -150,12 +150,20 @@ class ModelSettings(BaseModel):
 
 
 class RenderOptions(BaseModel):
-    """The picture and length of the video, and the render caps of one job.
-
-    On an edit, the picture and length are the project's: only the caps apply.
-    """
+    """Render caps of one job."""
 
     model_config = ConfigDict(extra="forbid")
+
+    max_retries: JsonInt = Field(default=2, ge=0, le=10)
+    max_fix_rounds: JsonInt = Field(default=1, ge=0, le=5)
+    max_scene_seconds: JsonFloat = Field(
+        default=300, gt=0, le=3600, description="Wall-clock limit of one scene's render."
+    )
+
+
+class VideoRenderOptions(RenderOptions):
+    """The picture and length of a new video, and the render caps of its job (an edit
+    renders in its project's picture: its `render` takes the caps only)."""
 
     aspect: Aspect | None = Field(
         default=None, description="16:9 (the default), 9:16 (shorts, reels) or 1:1."
@@ -172,18 +180,9 @@ class RenderOptions(BaseModel):
         description=f"Target length of the whole video, {MIN_DURATION_S}-{MAX_DURATION_S} s, "
         "spread over the scenes (default 40).",
     )
-    max_retries: JsonInt = Field(default=2, ge=0, le=10)
-    max_fix_rounds: JsonInt = Field(default=1, ge=0, le=5)
-    max_scene_seconds: JsonFloat = Field(
-        default=300, gt=0, le=3600, description="Wall-clock limit of one scene's render."
-    )
 
     def frame(self) -> Frame:
         return Frame(aspect=self.aspect or "16:9", resolution=self.resolution, fps=self.fps)
-
-    def names_the_picture(self) -> bool:
-        """Whether it asks for an aspect, resolution, frame rate or length."""
-        return any(v is not None for v in (self.aspect, self.resolution, self.fps, self.duration_s))
 
 
 class BudgetOptions(BaseModel):
@@ -266,7 +265,7 @@ class GenerateBody(BaseModel):
     fallback: StrictBool = True
     callback_url: CallbackUrl | None = None
     models: ModelSettings = Field(default_factory=ModelSettings)
-    render: RenderOptions = Field(default_factory=RenderOptions)
+    render: VideoRenderOptions = Field(default_factory=VideoRenderOptions)
     budget: BudgetOptions = Field(default_factory=BudgetOptions)
     narration: NarrationOptions | None = Field(
         default=None, description="Default: the server's configured voice (offline if installed)."
@@ -313,15 +312,6 @@ class EditSceneBody(BaseModel):
     def _names_a_scene(self) -> Self:
         if self.scene_number is None and self.scene_id is None:
             raise ValueError("name the scene by scene_number or scene_id")
-        return self
-
-    @model_validator(mode="after")
-    def _keeps_the_picture(self) -> Self:
-        if self.render.names_the_picture():
-            raise ValueError(
-                "an edit renders in its project's aspect, resolution, fps and length: leave "
-                "them out of render (preserve_timing keeps the scene's length)"
-            )
         return self
 
 

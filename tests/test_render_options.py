@@ -202,10 +202,11 @@ def test_out_of_range_options_get_a_422_naming_the_range(
 
 
 def test_an_edit_may_not_change_the_frame(client: TestClient) -> None:
+    """An edit renders in its project's frame: its `render` takes the caps only."""
     body = {"project_id": "p", "scene_number": 1, "edit_prompt": "red", "render": {"fps": 30}}
     answer = client.post("/api/v1/edit-scene", json=body)
     assert answer.status_code == 422
-    assert "project's aspect, resolution, fps and length" in answer.json()["detail"]
+    assert "render.fps: Extra inputs are not permitted" in answer.json()["detail"]
 
 
 @pytest.mark.slow
