@@ -33,11 +33,12 @@ from agents.usage import Budget, BudgetExhausted, UsageMeter, UsageReport
 from graphs.errors import EnvironmentProblem, JobError
 from graphs.limits import Limits
 from graphs.requests import GenerateRequest, JobSpec, Style
+from tools.layout_models import LayoutReport
 from tools.render.models import RenderError, RenderSettings
 from tools.speech import SceneNarration
 from tools.store import ProjectFields, Store, new_id
 from tools.store.batches import BatchMember
-from tools.store.records import BatchRecord, RenderOutcome, SceneRenderRecord
+from tools.store.records import BatchRecord, SceneRenderRecord
 
 if TYPE_CHECKING:
     from graphs.jobs import JobRoom
@@ -49,6 +50,7 @@ __all__ = [
     "ModelFailed",
     "ModelUnavailable",
     "PlanOutcome",
+    "RenderOutcome",
     "ScenePlan",
     "VideoPlan",
     "agent_models",
@@ -105,6 +107,26 @@ class CodeOutcome(BaseModel):
     repairs: list[str] = Field(description="Repairs made to the last file without a model.")
     model: str
     usage: UsageReport
+
+
+class RenderOutcome(BaseModel):
+    """What rendering one scene file through the render-and-repair loop gave; stored as the
+    outcome of its scene render."""
+
+    ok: bool = Field(description="The scene rendered.")
+    code: str = Field(description="The code rendered last: the file after its repairs.")
+    video: str | None = Field(default=None, description="Artifact key of the video.")
+    last_frame: str | None = Field(default=None, description="Artifact key of the last frame.")
+    duration: float | None = None
+    layout: LayoutReport | None = Field(default=None, description="What was on screen.")
+    error: RenderError | None = Field(default=None, description="Why it did not render.")
+    repairs: list[str] = Field(default_factory=list, description="Repairs made without a model.")
+    cached: bool = False
+
+    @classmethod
+    def of(cls, render: SceneRenderRecord) -> RenderOutcome | None:
+        """The outcome stored on `render` (None while it runs, or if it failed)."""
+        return cls.model_validate(render.outcome) if render.outcome is not None else None
 
 
 def _factory(models: Mapping[Role, ModelSpec], config: ModelConfig) -> ModelFactory:
@@ -291,7 +313,8 @@ async def run_scene_render(
         reason = str(exc) if isinstance(exc, JobError) else f"{type(exc).__name__}: {exc}"
         await store.end_scene_render(render.id, None, error=reason)
         return
-    await store.end_scene_render(render.id, outcome)
+    files = (outcome.video, outcome.last_frame)
+    await store.end_scene_render(render.id, outcome.model_dump(mode="json"), files=files)
 
 
 def agent_models(

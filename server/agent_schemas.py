@@ -10,7 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from graphs.operations import ScenePlan
 from graphs.requests import Seconds, Style
-from server.schemas import BudgetOptions, ModelSettings, Prompt, RenderOptions, SceneNumber
+from server.schemas import (
+    BudgetOptions,
+    ModelSettings,
+    Prompt,
+    RenderOptions,
+    SceneNumber,
+    VideoRenderOptions,
+)
 from tools.layout_models import LayoutReport
 from tools.render.models import Quality, RenderError
 from tools.store.records import SceneRenderStatus
@@ -72,8 +79,8 @@ class RenderBody(BaseModel):
         description="The Scene class to render; default: the file's only one.",
     )
     quality: Quality = "low"
-    render: RenderOptions = Field(
-        default_factory=RenderOptions,
+    render: VideoRenderOptions = Field(
+        default_factory=VideoRenderOptions,
         description="`aspect`, `resolution`, `fps` and `max_scene_seconds` apply.",
     )
 

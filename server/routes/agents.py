@@ -21,6 +21,7 @@ from graphs.operations import (
     ModelFailed,
     ModelUnavailable,
     PlanOutcome,
+    RenderOutcome,
     code_only,
     plan_only,
     run_scene_render,
@@ -133,7 +134,7 @@ async def render_file(
     byte_range: RangeHeader = None,
 ) -> Response:
     """The rendered video, or its last frame (PNG)."""
-    outcome = (await _owned_render(store, render_id, caller)).outcome
+    outcome = RenderOutcome.of(await _owned_render(store, render_id, caller))
     key = None if outcome is None else outcome.video if kind == "video" else outcome.last_frame
     if key is None:
         raise ApiError(404, "not_found", f"render {render_id} has no {kind}")
@@ -151,7 +152,7 @@ async def _owned_render(store: Store, render_id: str, caller: Caller) -> SceneRe
 def render_public(record: SceneRenderRecord) -> RenderPublic:
     """A scene render's record with URLs instead of artifact keys."""
     base = f"{API}/agents/renders/{record.id}"
-    outcome = record.outcome
+    outcome = RenderOutcome.of(record)
     return RenderPublic(
         render_id=record.id,
         status=record.status,

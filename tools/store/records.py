@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tools.assets.models import AssetKind
 from tools.layout_models import LayoutIssue, LayoutReport
-from tools.render.models import RenderError
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -45,7 +44,6 @@ __all__ = [
     "ProjectStatus",
     "ProjectSummary",
     "ProjectVersionRecord",
-    "RenderOutcome",
     "SceneProgress",
     "SceneRecord",
     "SceneRenderRecord",
@@ -349,20 +347,6 @@ SceneRenderStatus = Literal["running", "completed", "failed"]
 outcome, which says whether the scene rendered) or failed (it could not be run at all)."""
 
 
-class RenderOutcome(_Record):
-    """What rendering one scene file through the render-and-repair loop gave."""
-
-    ok: bool = Field(description="The scene rendered.")
-    code: str = Field(description="The code rendered last: the file after its repairs.")
-    video: str | None = Field(default=None, description="Artifact key of the video.")
-    last_frame: str | None = Field(default=None, description="Artifact key of the last frame.")
-    duration: float | None = None
-    layout: LayoutReport | None = Field(default=None, description="What was on screen.")
-    error: RenderError | None = Field(default=None, description="Why it did not render.")
-    repairs: list[str] = Field(default_factory=list, description="Repairs made without a model.")
-    cached: bool = False
-
-
 class SceneRenderRecord(_Record):
     """One scene file rendered on its own (`POST /api/v1/agents/render`)."""
 
@@ -372,7 +356,9 @@ class SceneRenderRecord(_Record):
     quality: str
     scene_name: str | None
     code: str = Field(description="The file as it was sent.")
-    outcome: RenderOutcome | None
+    outcome: dict[str, Any] | None = Field(
+        description="How it ended, once completed (`graphs.operations.RenderOutcome`)."
+    )
     error: str | None = Field(description="Why a failed render could not be run.")
     created_at: datetime
     updated_at: datetime

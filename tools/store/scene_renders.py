@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from tools.store.errors import RecordNotFoundError
-from tools.store.records import RenderOutcome, SceneRenderRecord
+from tools.store.records import SceneRenderRecord
 from tools.store.tables import SceneRender, new_id, utcnow
 
 __all__ = ["add_render", "end_render", "find_render"]
@@ -35,14 +38,15 @@ def add_render(
 
 
 def end_render(
-    session: Session, render_id: str, outcome: RenderOutcome | None, error: str | None
+    session: Session, render_id: str, outcome: Mapping[str, Any] | None, error: str | None
 ) -> SceneRenderRecord:
     """Mark the render completed with its outcome, or failed with `error`."""
     row = session.get(SceneRender, render_id, with_for_update=True)
     if row is None:
         raise RecordNotFoundError(f"no scene render {render_id!r}")
     row.status = "completed" if outcome is not None else "failed"
-    row.outcome, row.error, row.updated_at = outcome, error, utcnow()
+    row.outcome = dict(outcome) if outcome is not None else None
+    row.error, row.updated_at = error, utcnow()
     session.flush()
     return SceneRenderRecord.model_validate(row)
 

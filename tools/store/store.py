@@ -70,7 +70,6 @@ from tools.store.records import (
     ProjectStatus,
     ProjectSummary,
     ProjectVersionRecord,
-    RenderOutcome,
     SceneRenderRecord,
     SceneVersionRecord,
 )
@@ -517,16 +516,21 @@ class Store:
         )
 
     async def end_scene_render(
-        self, render_id: str, outcome: RenderOutcome | None, *, error: str | None = None
+        self,
+        render_id: str,
+        outcome: Mapping[str, Any] | None,
+        *,
+        files: Sequence[str | None] = (),
+        error: str | None = None,
     ) -> SceneRenderRecord:
-        """Mark a scene render completed with its `outcome` (its files stored already), or
-        failed with `error` when it could not be run.
+        """Mark a scene render completed with its `outcome` (JSON) and the artifact keys it
+        names (`files`, which must be stored), or failed with `error` when it could not run.
 
         Raises:
             RecordNotFoundError: no such render.
+            MissingArtifactError: one of `files` is not stored.
         """
-        if outcome is not None:
-            await self._require_artifacts(outcome.video, outcome.last_frame)
+        await self._require_artifacts(*files)
         return await self._write(lambda s: scene_renders.end_render(s, render_id, outcome, error))
 
     async def get_scene_render(

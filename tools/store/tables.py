@@ -32,7 +32,6 @@ from tools.store.records import (
     JobProgress,
     JobStatus,
     ProjectStatus,
-    RenderOutcome,
     SceneRenderStatus,
 )
 
@@ -366,7 +365,7 @@ class SceneRender(Base):
     quality: Mapped[str] = mapped_column(String(16))
     scene_name: Mapped[str | None] = mapped_column(String(100))
     code: Mapped[str] = mapped_column(Text)
-    outcome: Mapped[RenderOutcome | None] = mapped_column(PydanticJSON(RenderOutcome))
+    outcome: Mapped[dict[str, Any] | None]
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
