@@ -1,10 +1,9 @@
 """Single-agent operations for developers building on top of manimgraph (plan a video, code
-one scene), batches of generate jobs, and which model serves each agent of a job.
+one scene) and which model serves each agent of a job.
 
 The single-agent operations run the graph's own agents, repairs and budgets, with the
 models a job would get (`build_context`'s rule: the request's choices over the
 configuration), outside any job: they store nothing, and each call is metered on its own.
-A batch is stored whole or not at all, each member an ordinary queued job.
 
 Example:
     >>> outcome = await plan_only(GenerateRequest(prompt="Bayes' rule"), {}, config, Budget())
@@ -17,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableLambda
@@ -36,12 +35,8 @@ from graphs.requests import GenerateRequest, JobSpec, Style
 from tools.layout_models import LayoutReport
 from tools.render.models import RenderError, RenderSettings
 from tools.speech import SceneNarration
-from tools.store import ProjectFields, Store, new_id
-from tools.store.batches import BatchMember
-from tools.store.records import BatchRecord, SceneRenderRecord
-
-if TYPE_CHECKING:
-    from graphs.jobs import JobRoom
+from tools.store import Store
+from tools.store.records import SceneRenderRecord
 
 __all__ = [
     "AgentModels",
@@ -58,7 +53,6 @@ __all__ = [
     "plan_only",
     "render_only",
     "run_scene_render",
-    "submit_batch",
 ]
 
 T = TypeVar("T")
@@ -336,29 +330,3 @@ def agent_models(
         narrator=factory.spec("coder").label,
         voice=voice,
     )
-
-
-async def submit_batch(
-    room: JobRoom, specs: Sequence[JobSpec], *, owner: str | None
-) -> BatchRecord:
-    """Record one queued generate job per spec, each creating its project, and the batch
-    naming them, in one transaction: a failure writes nothing.
-
-    Raises:
-        ValueError: no specs, or a spec that is not a generate request.
-    """
-    members = []
-    for spec in specs:
-        request = spec.request
-        if not isinstance(request, GenerateRequest):
-            raise ValueError("a batch holds generate requests only")
-        project = ProjectFields(
-            id=new_id(),
-            title=request.prompt[:80],
-            prompt=request.prompt,
-            style=request.style,
-            quality=request.quality,
-            owner=owner,
-        )
-        members.append(BatchMember(request=spec.model_dump(mode="json"), project=project))
-    return await room.store.create_batch(members, owner=owner)

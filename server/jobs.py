@@ -31,7 +31,6 @@ from graphs.jobs import (
     JobRoom,
     NotResumable,
 )
-from graphs.operations import submit_batch
 from graphs.requests import JobSpec
 from server.metrics import Metrics
 from server.queue import JobQueue
@@ -119,7 +118,7 @@ class JobManager:
         """
         async with self._lock:
             await self._check_cap(owner, len(specs))
-            batch = await submit_batch(self.room, specs, owner=owner)
+            batch = await self.room.submit_batch(specs, owner=owner)
             for job in batch.jobs:
                 await self._dispatch(job.id, again=False)
             return batch

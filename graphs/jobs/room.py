@@ -17,7 +17,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -38,7 +38,7 @@ from graphs.jobs.context import build_context
 from graphs.jobs.progress import ProgressSaver, fold
 from graphs.jobs.summary import JobOutcome, JobSummary, project_summary
 from graphs.limits import Limits
-from graphs.requests import EditRequest, JobRequest, JobSpec
+from graphs.requests import EditRequest, GenerateRequest, JobRequest, JobSpec
 from graphs.video import build_video_graph
 from tools.events import JobEvent, JobEvents, NoJobEvents
 from tools.store import (
@@ -56,6 +56,8 @@ from tools.store import (
     Store,
     new_id,
 )
+from tools.store.batches import BatchMember
+from tools.store.records import BatchRecord
 
 __all__ = [
     "CANCELLED_ON_REQUEST",
@@ -98,6 +100,18 @@ class NotResumable(JobError):
 
 class ProjectBusy(JobError):
     """Another job is changing the same project."""
+
+
+def new_project(request: GenerateRequest, owner: str | None) -> ProjectFields:
+    """The fields of the project a generate job creates, `generating` from its submission."""
+    return ProjectFields(
+        id=new_id(),
+        title=request.prompt[:80],
+        prompt=request.prompt,
+        style=request.style,
+        quality=request.quality,
+        owner=owner,
+    )
 
 
 @dataclass
@@ -163,14 +177,7 @@ class JobRoom:
             return await self.store.create_job(
                 "edit", request.project_id, stored, owner=owner, idempotency_key=idempotency_key
             )
-        project = ProjectFields(
-            id=new_id(),
-            title=request.prompt[:80],
-            prompt=request.prompt,
-            style=request.style,
-            quality=request.quality,
-            owner=owner,
-        )
+        project = new_project(request, owner)
         return await self.store.create_job(
             "generate",
             project.id,
@@ -179,6 +186,21 @@ class JobRoom:
             idempotency_key=idempotency_key,
             project=project,
         )
+
+    async def submit_batch(self, specs: Sequence[JobSpec], *, owner: str | None) -> BatchRecord:
+        """Record one queued generate job per spec, each creating its project, and the batch
+        naming them, in one transaction: a failure writes nothing.
+
+        Raises:
+            ValueError: a spec that is not a generate request.
+        """
+        members = []
+        for spec in specs:
+            if not isinstance(spec.request, GenerateRequest):
+                raise ValueError("a batch holds generate requests only")
+            project = new_project(spec.request, owner)
+            members.append(BatchMember(request=spec.model_dump(mode="json"), project=project))
+        return await self.store.create_batch(members, owner=owner)
 
     async def check_scene(self, project_id: str, number: int, *, owner: str | None) -> None:
         """Raise NotFound naming what is missing: the project, or its scene."""
