@@ -45,7 +45,7 @@ from tests.stores import StoreAt
 from tools.check import check_code
 
 CLI = str(Path(sys.executable).with_name("manimgraph"))
-CHAOS_SEED = "4"  # breaks first answers both ways: a statically repairable name, a truncation
+CHAOS_SEED = "1"  # breaks first answers both ways: a statically repairable name, a truncation
 ITEMS: list[dict[str, Any]] = [
     {
         "id": "pythagoras",
