@@ -20,12 +20,22 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ROLES", "ModelFactory", "ModelSpec", "Provider", "Role", "default_spec"]
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+__all__ = [
+    "ROLES",
+    "AgentModels",
+    "ModelFactory",
+    "ModelSpec",
+    "Provider",
+    "Role",
+    "default_spec",
+]
 
 Role = Literal["planner", "coder", "fixer", "assembler"]
 ROLES: tuple[Role, ...] = ("planner", "coder", "fixer", "assembler")
@@ -84,6 +94,19 @@ class ModelSpec(BaseModel):
             return self.vision
         prefixes = VISION_MODELS.get(self.provider, ())
         return self.model.startswith(prefixes)
+
+
+class AgentModels(BaseModel):
+    """What served each agent of a job: `provider:model` labels, and the voice."""
+
+    model_config = ConfigDict(frozen=True)
+
+    planner: str
+    scene_coder: str
+    visual_fixer: str
+    assembler: str = Field(description="Titles and describes the video.")
+    narrator: str = Field(description="Rewrites narration an edit asks to change.")
+    voice: str = Field(description="The voice that spoke the narration: provider:voice or none.")
 
 
 def default_spec(env: Mapping[str, str] = os.environ) -> tuple[ModelSpec, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.usage import Budget
+from agents.usage_report import Budget
 from tools.render.models import RenderSettings
 
 __all__ = ["Limits"]

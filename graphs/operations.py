@@ -20,11 +20,11 @@ from typing import Any, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableLambda
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from agents.calls import ProviderError, StructuredOutputError
 from agents.config import ModelConfig
-from agents.models import ModelFactory, ModelSpec, Role
+from agents.models import AgentModels, ModelFactory, ModelSpec, Role
 from agents.planner import plan_video
 from agents.scene_coder import CoderRequest, NoCodeError, write_scene_code
 from agents.schemas import ScenePlan, VideoPlan
@@ -39,7 +39,6 @@ from tools.store import Store
 from tools.store.records import SceneRenderRecord
 
 __all__ = [
-    "AgentModels",
     "BudgetSpent",
     "CodeOutcome",
     "ModelFailed",
@@ -68,19 +67,6 @@ class BudgetSpent(JobError):
 
 class ModelUnavailable(JobError):
     """The agent's model cannot be built here (e.g. its provider has no API key)."""
-
-
-class AgentModels(BaseModel):
-    """What served each agent of a job: `provider:model` labels, and the voice."""
-
-    model_config = ConfigDict(frozen=True)
-
-    planner: str
-    scene_coder: str
-    visual_fixer: str
-    assembler: str = Field(description="Titles and describes the video.")
-    narrator: str = Field(description="Rewrites narration an edit asks to change.")
-    voice: str = Field(description="The voice that spoke the narration: provider:voice or none.")
 
 
 class PlanOutcome(BaseModel):

@@ -16,9 +16,8 @@ from pydantic import (
     model_validator,
 )
 
-from agents.models import ModelSpec, Role
-from agents.usage import Budget, UsageReport
-from graphs.operations import AgentModels
+from agents.models import AgentModels, ModelSpec, Role
+from agents.usage_report import Budget, UsageReport
 from graphs.requests import (
     MAX_DURATION_S,
     MAX_PROMPT_CHARS,

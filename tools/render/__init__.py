@@ -1,7 +1,17 @@
-"""Render generated Manim code safely: validate fast, render for real, classify failures."""
+"""Render generated Manim code safely: validate fast, render for real, classify failures.
+
+`render_scene` loads on first use, so code that only needs the result models (API
+schemas, the CLI talking to a server) does not load the render machinery.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from tools.render.models import ErrorKind, Quality, RenderError, RenderResult, RenderSettings
-from tools.render.runner import render_scene
+
+if TYPE_CHECKING:
+    from tools.render.runner import render_scene
 
 __all__ = [
     "ErrorKind",
@@ -11,3 +21,11 @@ __all__ = [
     "RenderSettings",
     "render_scene",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "render_scene":
+        from tools.render.runner import render_scene
+
+        return render_scene
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,7 +6,15 @@ Example:
     >>> narration, tally = await speak_scene(["Hello.", "Bye."], settings.voice_id(), store)
     >>> [segment.duration for segment in narration.segments]
     [1.2, 0.9]
+
+The models load at once; the providers, the cache and the narration (which need the
+store) load on first use, so the request and API schemas stay light.
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from tools.speech.models import (
     PAUSE_S,
@@ -23,9 +31,20 @@ from tools.speech.models import (
     read_wav,
     wav_bytes,
 )
-from tools.speech.narration import SpeechTally, speak_scene, speech_key
-from tools.speech.offline import offline_voice_installed
-from tools.speech.providers import SpeechProvider, provider_for
+
+if TYPE_CHECKING:
+    from tools.speech.narration import SpeechTally, speak_scene, speech_key
+    from tools.speech.offline import offline_voice_installed
+    from tools.speech.providers import SpeechProvider, provider_for
+
+_HOMES = {
+    "SpeechTally": "tools.speech.narration",
+    "speak_scene": "tools.speech.narration",
+    "speech_key": "tools.speech.narration",
+    "offline_voice_installed": "tools.speech.offline",
+    "SpeechProvider": "tools.speech.providers",
+    "provider_for": "tools.speech.providers",
+}
 
 __all__ = [
     "PAUSE_S",
@@ -48,3 +67,10 @@ __all__ = [
     "speech_key",
     "wav_bytes",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(home), name)

@@ -6,7 +6,16 @@ Ids are uuid4 hex strings; the store generates them unless the caller passes one
 (a project's id in `ProjectFields`, a job's id in `create_job(job_id=...)`).
 Projects and jobs carry the id of the API key that created them as `owner`.
 The job status vocabulary and its transition table live in `tools.store.records`.
+
+The records, inputs, errors and the artifact interface load at once; the database (SQLAlchemy)
+and the S3 client load on first use of `Store`, `S3Artifacts`, `new_id` and friends, so a
+process that only reads records (the CLI talking to a server) stays light.
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from tools.store.artifacts import (
     ArtifactStore,
@@ -55,9 +64,19 @@ from tools.store.records import (
     StageTiming,
     can_transition,
 )
-from tools.store.s3_artifacts import S3Artifacts
-from tools.store.store import GARBAGE_GRACE, Store, upgrade_database
-from tools.store.tables import new_id
+
+if TYPE_CHECKING:
+    from tools.store.s3_artifacts import S3Artifacts
+    from tools.store.store import GARBAGE_GRACE, Store, upgrade_database
+    from tools.store.tables import new_id
+
+_HOMES = {
+    "S3Artifacts": "tools.store.s3_artifacts",
+    "GARBAGE_GRACE": "tools.store.store",
+    "Store": "tools.store.store",
+    "upgrade_database": "tools.store.store",
+    "new_id": "tools.store.tables",
+}
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -110,3 +129,10 @@ __all__ = [
     "new_id",
     "upgrade_database",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(home), name)
