@@ -1,6 +1,7 @@
 """The CLI imports heavy modules only in the commands that need them: `--help`, `list`,
 `show`, `status` and `jobs` never load LangChain, LangGraph, Manim or the render tools, and
-the `--server` path (a client of the REST API) never loads the graph, Manim or the server.
+the `--server` path (a client of the REST API) never loads LangChain, the graph, Manim, numpy,
+SQLAlchemy or the server.
 bench/cli_startup.py times the commands; this checks the cause, which does not depend on
 the machine's load."""
 
@@ -18,7 +19,15 @@ from tests.servers import CLI, cli_env, free_port
 
 HEAVY = ("langchain_core", "langgraph", "manim", "uvicorn", "tools.render", "matplotlib")
 """What a command that only reads the store must not load."""
-SERVER_SIDE = ("langgraph", "manim", "uvicorn", "matplotlib")
+SERVER_SIDE = (
+    "langchain_core",
+    "langgraph",
+    "manim",
+    "uvicorn",
+    "matplotlib",
+    "numpy",
+    "sqlalchemy",
+)
 """What a `--server` command, a client of the REST API, must not load."""
 
 PROBE = """
@@ -100,7 +109,7 @@ def test_reading_a_real_project_loads_nothing_heavy(
     assert made["project_id"] in output  # the command read the real project
 
 
-def test_a_server_command_loads_neither_the_graph_nor_manim() -> None:
+def test_a_server_command_loads_neither_the_graph_nor_manim_nor_the_database() -> None:
     url = f"http://127.0.0.1:{free_port()}"
     code, heavy, _ = run("generate", "circles", "--server", url, heavy=SERVER_SIDE)
     assert code == 2  # nothing listens there: one line, exit 2
