@@ -9,6 +9,8 @@ $MANIMGRAPH_STUDIO_SCREENSHOTS when set).
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import re
@@ -20,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from playwright.sync_api import (
     Browser,
     Locator,
@@ -438,6 +441,64 @@ def test_rate_limits_and_job_caps_are_explained(page: Page) -> None:
     page.get_by_role("button", name="Generate").click()
     expect(form_alert).to_contain_text("as many videos in the making as this server allows")
     expect(page).not_to_have_url(re.compile(r"project="))
+
+
+def count(server: Served, resource: str) -> int:
+    answer = httpx.get(f"{server.base}/api/v1/{resource}")
+    answer.raise_for_status()
+    return int(answer.json()["count"])
+
+
+def test_picture_options_and_an_uploaded_image_reach_the_job(page: Page, server: Served) -> None:
+    """A file that is no image is refused with the API's reason and nothing is submitted;
+    then a real PNG is uploaded and the job's stored request has it, the aspect and the length."""
+    jobs_before, projects_before = count(server, "jobs"), count(server, "projects")
+    page.goto("/")
+    page.get_by_label("Prompt").fill("Explain how a lighthouse guides ships at night")
+    page.get_by_label("Scenes").fill("1")
+    page.get_by_label("Aspect").select_option("9:16")
+    page.get_by_label("Length (s)").fill("20")
+    image = page.get_by_label("Image", exact=True)
+    image.set_input_files({"name": "notes.png", "mimeType": "image/png", "buffer": b"not a PNG"})
+    page.get_by_label("Image description").fill("a red lighthouse lamp")
+    page.get_by_role("button", name="Generate").click()
+    form_alert = page.get_by_role("form").get_by_role("alert")
+    expect(form_alert).to_contain_text("The server refused the file")
+    expect(form_alert).to_contain_text("Nothing was submitted")
+    expect(page.get_by_role("button", name="Generate")).to_be_enabled()
+    expect(page).not_to_have_url(re.compile(r"project="))
+    assert count(server, "jobs") == jobs_before
+    assert count(server, "projects") == projects_before
+    assert count(server, "assets") == 0
+
+    png = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(png, format="PNG")
+    image.set_input_files({"name": "lamp.png", "mimeType": "image/png", "buffer": png.getvalue()})
+    with page.expect_response(re.compile(r"/api/v1/assets$")) as uploaded:
+        page.get_by_role("button", name="Generate").click()
+    assert uploaded.value.status == 201
+    asset = uploaded.value.json()
+    page.wait_for_url(re.compile(r"\?project=\w+&job=\w+"))
+    job_id = re.search(r"job=(\w+)", page.url)
+    assert job_id, page.url
+    job = httpx.get(f"{server.base}/api/v1/jobs/{job_id[1]}").json()
+    with suppress(httpx.HTTPError):  # only the stored request matters: stop the render
+        httpx.delete(f"{server.base}/api/v1/jobs/{job_id[1]}")
+
+    stored = httpx.get(f"{server.base}/api/v1/assets/{asset['asset_id']}").json()
+    assert (stored["kind"], stored["width"], stored["height"]) == ("image", 64, 48)
+    assert stored["filename"] == "lamp.png"
+    request = job["request"]
+    assert request["frame"]["aspect"] == "9:16"
+    assert request["target_duration"] == 20
+    assert request["assets"] == [
+        {
+            "key": hashlib.sha256(png.getvalue()).hexdigest() + ".png",
+            "role": "image",
+            "name": "image1",
+            "description": "a red lighthouse lamp",
+        }
+    ]
 
 
 def test_api_keys_prompt_401_and_keyed_media(browser: Browser, tmp_path: Path, shots: Path) -> None:

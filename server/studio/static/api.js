@@ -98,6 +98,21 @@ export async function request(method, path, body, extraHeaders = {}) {
   return response.json();
 }
 
+/** Upload `file` as the multipart form field `field` to `path`; the JSON answer. Throws ApiProblem. */
+export async function upload(path, field, file) {
+  const form = new FormData();
+  form.append(field, file, file.name);
+  let response;
+  try {
+    // no Content-Type: the browser writes the multipart boundary itself
+    response = await fetch(`${API}/${path}`, { method: "POST", headers: headers({ Accept: "application/json" }), body: form });
+  } catch {
+    throw new ApiProblem({ detail: "the server cannot be reached" });
+  }
+  if (!response.ok) throw await problemFrom(response);
+  return response.json();
+}
+
 export const get = (path) => request("GET", path);
 export const post = (path, body, extra) => request("POST", path, body, extra);
 export const del = (path) => request("DELETE", path);
@@ -148,6 +163,10 @@ export function explain(problem) {
       return `You already have as many videos in the making as this server allows${detail}. Wait for one to finish, or cancel one.`;
     case "project_busy":
       return "Another job is changing this project right now. Wait for it to finish, then try again.";
+    case "asset_refused":
+    case "asset_too_large":
+    case "asset_quota_exceeded":
+      return `The server refused the file${detail}. Nothing was submitted.`;
     case "not_found":
       return `Not found${detail}. It may have been deleted.`;
     case "network":

@@ -8,6 +8,10 @@ import { report, say } from "./notices.js";
 const MAX_PROMPT = 4000;
 const MAX_SCENES = 12;
 const PAGE_SIZE = 12;
+const MAX_DESCRIPTION = 300;
+const ASPECTS = { "16:9": "16:9 landscape", "9:16": "9:16 portrait (shorts, reels)", "1:1": "1:1 square" };
+const RESOLUTIONS = ["480p", "720p", "1080p", "1440p", "2160p"];
+const IMAGE_TYPES = "image/png,image/jpeg,image/webp";
 export const PROMPT_ITEM = "manimgraph.prompt.";
 
 function randomKey() {
@@ -27,6 +31,10 @@ function field(labelText, control, hint) {
   );
 }
 
+function options(entries) {
+  return Object.entries(entries).map(([value, text]) => h("option", { value }, text));
+}
+
 function numberInput(id, min, max, value, placeholder) {
   return h("input", { id, name: id, type: "number", min, max, step: 1, value: value ?? "", placeholder, inputMode: "numeric" });
 }
@@ -43,6 +51,16 @@ export function homeView() {
   const scenes = numberInput("scene-count", 1, MAX_SCENES, null, "auto");
   const quality = h("select", { id: "quality", name: "quality" }, h("option", { value: "low" }, "low"));
   const style = h("select", { id: "style", name: "style" }, h("option", { value: "dark" }, "dark"));
+  const aspect = h("select", { id: "aspect", name: "aspect" }, options(ASPECTS));
+  const duration = numberInput("duration", 5, 600, null, "40");
+  const resolution = h(
+    "select",
+    { id: "resolution", name: "resolution" },
+    options({ "": "the quality's", ...Object.fromEntries(RESOLUTIONS.map((r) => [r, r])) }),
+  );
+  const fps = numberInput("fps", 15, 60, null, "the quality's");
+  const image = h("input", { id: "image", name: "image", type: "file", accept: IMAGE_TYPES });
+  const imageText = h("input", { id: "image-description", name: "image-description", type: "text", maxLength: MAX_DESCRIPTION });
   const fallback = h("input", { id: "fallback", name: "fallback", type: "checkbox", checked: true });
   const retries = numberInput("max-retries", 0, 10, 2);
   const fixRounds = numberInput("max-fix-rounds", 0, 5, 1);
@@ -64,6 +82,14 @@ export function homeView() {
       field("Scenes", scenes),
       field("Quality", quality),
       field("Style", style),
+      field("Aspect", aspect),
+      field("Length (s)", duration, "Of the whole video, 5-600 s; 40 when empty."),
+    ),
+    h(
+      "div",
+      { class: "row" },
+      field("Image", image, "Optional: a PNG, JPEG or WebP (at most 20 MB) for a scene to show."),
+      field("Image description", imageText, "What the image shows, so the planner knows where it fits."),
     ),
     h(
       "details",
@@ -72,6 +98,8 @@ export function homeView() {
       h(
         "div",
         { class: "row" },
+        field("Resolution", resolution),
+        field("Frame rate (fps)", fps),
         field("Retries per scene", retries),
         field("Layout fix rounds", fixRounds),
         field("Render time limit per scene (s)", sceneSeconds),
@@ -109,8 +137,12 @@ export function homeView() {
         max_retries: Number(retries.value || 2),
         max_fix_rounds: Number(fixRounds.value || 1),
         max_scene_seconds: Number(sceneSeconds.value || 300),
+        aspect: aspect.value,
       },
     };
+    if (duration.value) body.render.duration_s = Number(duration.value);
+    if (resolution.value) body.render.resolution = resolution.value;
+    if (fps.value) body.render.fps = Number(fps.value);
     if (scenes.value) body.scene_count = Number(scenes.value);
     const budget = {};
     if (maxCalls.value) budget.max_calls = Number(maxCalls.value);
@@ -120,6 +152,14 @@ export function homeView() {
     setText(generate, "Starting…");
     show(formError, false);
     try {
+      const [file] = image.files;
+      if (file) {
+        // uploading the same bytes again answers the same asset: a retried submit is harmless
+        setText(generate, "Uploading the image…");
+        const asset = await api.upload("assets", "file", file);
+        body.assets = [{ id: asset.asset_id, role: "image", description: imageText.value.trim() }];
+        setText(generate, "Starting…");
+      }
       const accepted = await api.post("generate", body, { "Idempotency-Key": submission });
       try {
         sessionStorage.setItem(PROMPT_ITEM + accepted.project_id, prompt.value);
