@@ -9,7 +9,6 @@ the subtitles are timed from the same measured segments.
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
@@ -25,7 +24,10 @@ from tools.subtitles import scene_cues, srt
 
 __all__ = [
     "Assembly",
+    "Chapter",
+    "MusicBed",
     "SceneClip",
+    "VideoManifest",
     "assemble_video",
     "describe_video",
     "plain_description",
@@ -42,6 +44,34 @@ class SceneClip(BaseModel):
     segments: list[str]
     narration: SceneNarration | None = None
     audio: Path | None = Field(default=None, description="The voice-over track, a local WAV.")
+
+
+class Chapter(BaseModel):
+    """One scene of the video, where it starts, and the code it was rendered from."""
+
+    scene: int
+    title: str
+    start: float = Field(description="Seconds from the start of the video.")
+    duration: float
+    code_sha256: str
+
+
+class MusicBed(BaseModel):
+    """The bed under the video, which an edit or a revert of the project lays under its new
+    version too."""
+
+    key: str = Field(description="Artifact key of the uploaded audio.")
+    level_db: float = Field(default=media.MUSIC_LEVEL_DB, description="Below its own level.")
+
+
+class VideoManifest(BaseModel):
+    """manifest.json beside each assembled video: its title, description and chapters."""
+
+    title: str
+    description: str
+    duration: float
+    chapters: list[Chapter]
+    music: MusicBed | None = Field(default=None, description="The music bed, if one runs.")
 
 
 class Assembly(BaseModel):
@@ -93,7 +123,7 @@ async def assemble_video(
         _write_media, clips, out_dir, burn_subtitles
     )
     manifest = out_dir / "manifest.json"
-    manifest.write_text(json.dumps(_manifest(description, clips, duration), indent=2))
+    manifest.write_text(_manifest(description, clips, duration).model_dump_json(indent=2))
     return Assembly(
         video=video, thumbnail=thumbnail, subtitles=subtitles, manifest=manifest, duration=duration
     )
@@ -124,26 +154,28 @@ def _write_media(
     return video, thumbnail, subtitles, duration
 
 
-def _manifest(description: VideoDescription, clips: list[SceneClip], duration: float) -> dict:
+def _manifest(
+    description: VideoDescription, clips: list[SceneClip], duration: float
+) -> VideoManifest:
     start = 0.0
     chapters = []
     for clip, name in zip(clips, _names(description, len(clips)), strict=True):
         chapters.append(
-            {
-                "scene": clip.number,
-                "title": name,
-                "start": round(start, 3),
-                "duration": round(clip.duration, 3),
-                "code_sha256": clip.code_sha256,
-            }
+            Chapter(
+                scene=clip.number,
+                title=name,
+                start=round(start, 3),
+                duration=round(clip.duration, 3),
+                code_sha256=clip.code_sha256,
+            )
         )
         start += clip.duration
-    return {
-        "title": description.title,
-        "description": description.description,
-        "duration": round(duration, 3),
-        "chapters": chapters,
-    }
+    return VideoManifest(
+        title=description.title,
+        description=description.description,
+        duration=round(duration, 3),
+        chapters=chapters,
+    )
 
 
 def _names(description: VideoDescription, count: int) -> list[str]:

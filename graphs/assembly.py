@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from pydantic import BaseModel, Field
-
-from agents.assembler import Assembly, SceneClip, assemble_video
+from agents.assembler import Assembly, MusicBed, SceneClip, VideoManifest, assemble_video
 from agents.schemas import ScenePlan, VideoDescription
 from graphs.errors import NotFound
 from tools import media
@@ -31,8 +28,8 @@ from tools.store import (
 )
 
 __all__ = [
-    "MusicBed",
     "Slot",
+    "VideoManifest",
     "commit_assembly",
     "current_music",
     "existing_project",
@@ -123,22 +120,13 @@ async def _local_copies(store: Store, keys: set[str], work: Path) -> dict[str, P
     return dict(zip(ordered, paths, strict=True))
 
 
-class MusicBed(BaseModel):
-    """The `music` entry of a manifest: the bed under the video, which an edit or a revert
-    of the project lays under its new version too."""
-
-    key: str = Field(description="Artifact key of the uploaded audio.")
-    level_db: float = Field(default=media.MUSIC_LEVEL_DB, description="Below its own level.")
-
-
 async def current_music(store: Store, project_id: str) -> str | None:
     """The music bed under the project's current video, if it has one."""
     current = await store.current_version(project_id)
     if current is None or current.manifest is None:
         return None
-    manifest = json.loads(await store.artifacts.read_bytes(current.manifest))
-    entry = manifest.get("music") if isinstance(manifest, dict) else None
-    return MusicBed.model_validate(entry).key if entry else None
+    manifest = VideoManifest.model_validate_json(await store.artifacts.read_bytes(current.manifest))
+    return manifest.music.key if manifest.music is not None else None
 
 
 async def _music_file(store: Store, key: str | None, work: Path) -> Path | None:
@@ -158,9 +146,9 @@ def _scored(assembly: Assembly, music: Path, bed: MusicBed) -> Assembly:
     video = media.add_music_bed(
         assembly.video, music, assembly.video.with_name("scored.mp4"), bed.level_db
     )
-    manifest = json.loads(assembly.manifest.read_text())
-    manifest["music"] = bed.model_dump()
-    assembly.manifest.write_text(json.dumps(manifest, indent=2))
+    manifest = VideoManifest.model_validate_json(assembly.manifest.read_text())
+    scored = manifest.model_copy(update={"music": bed})
+    assembly.manifest.write_text(scored.model_dump_json(indent=2))
     return assembly.model_copy(update={"video": video})
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Header, Request, Response, status
 from fastapi.responses import RedirectResponse, StreamingResponse
+from pydantic import BaseModel
 
 from server.errors import ApiError, error_responses
 from tools.store import RangeNotSatisfiableError, Store
@@ -36,13 +37,19 @@ PRESIGNED_FOR = timedelta(minutes=15)
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
-def file_responses(*media_types: str) -> dict[int | str, dict[str, Any]]:
+def file_responses(
+    *media_types: str, model: type[BaseModel] | None = None
+) -> dict[int | str, dict[str, Any]]:
     """A file route's answers: the file (or the byte range asked for) in one of
-    `media_types`, a redirect to a presigned URL, or a JSON error."""
+    `media_types`, a redirect to a presigned URL, or a JSON error. A JSON file names its
+    `model`, so the whole file is described by its schema (a byte range stays binary)."""
     binary = {"schema": {"type": "string", "format": "binary"}}
     content: dict[str, Any] = {media: binary for media in media_types}
+    whole: dict[str, Any] = {"content": content, "description": "The file."}
+    if model is not None:
+        whole = {"model": model, "description": "The file."}
     return {
-        200: {"content": content, "description": "The file."},
+        200: whole,
         206: {"content": content, "description": "The byte range the Range header asked for."},
         307: {"description": "The file is at the presigned URL in `Location` for a while."},
         **error_responses(401, 404, 409, 416, 429),

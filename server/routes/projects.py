@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
-from graphs.assembly import revert_scene
+from graphs.assembly import VideoManifest, revert_scene
 from graphs.jobs import ProjectBusy
 from server.deps import Caller, CallerDep, ManagerDep, StoreDep
 from server.errors import ApiError, error_responses
@@ -177,7 +177,7 @@ async def version_subtitles(
 @router.get(
     "/{project_id}/versions/{version}/manifest",
     response_class=Response,
-    responses=file_responses(MEDIA["manifest"]),
+    responses=file_responses(MEDIA["manifest"], model=VideoManifest),
 )
 async def version_manifest(
     project_id: str,
