@@ -22,6 +22,9 @@ pytestmark = pytest.mark.slow
 
 SETTLE_S = 1.0
 """Time for a finished scene's checkpoint to be written after its progress says done."""
+EMBEDDED_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+"""For a test whose subject does not depend on the database (the CLI's own resume, the
+paths in bodies): the embedded default only, so the suite renders it once."""
 
 
 def _finished(server: Server, job_id: str) -> dict[str, Any]:
@@ -76,6 +79,7 @@ def test_two_servers_run_a_job_once_and_take_over_from_a_killed_one(
         assert renders(second) - before <= 4 - len(done)
 
 
+@EMBEDDED_ONLY
 def test_the_cli_resumes_its_own_killed_job_with_no_server(
     tmp_path: Path, database_url: str
 ) -> None:
@@ -120,6 +124,7 @@ def test_the_cli_resumes_its_own_killed_job_with_no_server(
     assert status()["progress"] == 1.0
 
 
+@EMBEDDED_ONLY
 def test_no_server_path_in_any_body_event_or_webhook(
     tmp_path: Path,
     database_url: str,

@@ -306,8 +306,11 @@ async def _run(
     return summary, done.result["usage"]
 
 
+# SQLite only: the speech cache's rows are tested on both backends above (served from the
+# cache), and this test renders three voiced scenes.
 @needs_voice
 @pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_a_narrated_video_is_in_step_and_edits_reuse_its_voice(
     make_context: Any, store: Store
 ) -> None:
