@@ -34,7 +34,7 @@ from tools.render.outputs import (
     disk_overflow,
     guard_disk,
 )
-from tools.render.rlimits import resource_limits
+from tools.render.rlimits import limited
 from tools.render.sandbox import (
     STANDARD_PATH,
     Sandbox,
@@ -156,8 +156,9 @@ async def _run_as(
         error = RenderError(kind="environment", type="SandboxUnavailable", message=str(exc))
         return RenderResult(ok=False, error=error, seconds=time.monotonic() - started)
     try:
+        argv = limited(wrapped.argv, settings, limit_processes="uid" in sandbox.status.active)
         process = await asyncio.create_subprocess_exec(
-            *wrapped.argv,
+            *argv,
             cwd=workdir,
             env=environment,
             stdin=asyncio.subprocess.DEVNULL,
@@ -165,7 +166,6 @@ async def _run_as(
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,
             pass_fds=wrapped.pass_fds,
-            preexec_fn=resource_limits(settings, limit_processes="uid" in sandbox.status.active),
         )
     finally:
         wrapped.close()

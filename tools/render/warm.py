@@ -29,7 +29,7 @@ from typing import Literal
 
 from tools.render.models import RenderResult, RenderSettings
 from tools.render.outputs import disk_overflow, guard_disk
-from tools.render.rlimits import resource_limits
+from tools.render.rlimits import limited
 from tools.render.sandbox import Sandbox, current_sandbox
 
 __all__ = ["WarmPool", "WorkerFailed", "current_pool"]
@@ -74,7 +74,7 @@ class _Worker:
         wrapped = self.sandbox.wrap(argv, self.root, timeout_s=None, uid=self.uid)
         try:
             return subprocess.Popen(
-                wrapped.argv,
+                limited(wrapped.argv, settings, limit_processes=True),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -82,7 +82,6 @@ class _Worker:
                 cwd=self.root,
                 pass_fds=wrapped.pass_fds,
                 start_new_session=True,
-                preexec_fn=resource_limits(settings, limit_processes=True),
             )
         finally:
             wrapped.close()
