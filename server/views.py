@@ -89,7 +89,8 @@ def job_result(
     """The completed job's video and scenes as URLs, and what served each agent under the
     server's model `config`; None if it did not complete or its project (or that version)
     is gone."""
-    summary = JobOutcome.of(job).summary
+    outcome = JobOutcome.of(job)
+    summary = outcome.summary
     if job.status != COMPLETED or summary is None or project is None:
         return None
     stored_versions = [project.scene_version(s.number, s.version) for s in summary.scenes]
@@ -117,6 +118,7 @@ def job_result(
     download = f"{API}/projects/{project.id}/download?version={summary.version}"
     stages = job.progress_state.stages
     started = stages[0].started_at if stages else job.created_at
+    spec = JobSpec.model_validate(job.request)
     return JobResult(
         job_id=job.id,
         project_id=project.id,
@@ -127,16 +129,14 @@ def job_result(
         subtitles_url=_subtitles_url(project.id, summary.version),
         manifest_url=_manifest_url(project.id, summary.version),
         duration=summary.duration,
-        target_duration_s=JobSpec.model_validate(job.request).target_duration,
+        target_duration_s=spec.target_duration,
         completed_at=job.updated_at,
         generation_time_seconds=max(0.0, (job.updated_at - started).total_seconds()),
         scenes=scenes,
         models=agent_models(
-            JobSpec.model_validate(job.request),
-            config,
-            [stored.narration for stored in stored_versions if stored is not None],
+            spec, config, [stored.narration for stored in stored_versions if stored is not None]
         ),
-        usage=JobOutcome.of(job).usage,
+        usage=outcome.usage,
     )
 
 
