@@ -179,8 +179,6 @@ class JobManager:
         """Shut down: running jobs go back to `queued`, so any runner resumes them."""
         if self._watcher is not None:
             self._watcher.cancel()
-        for operation in self._operations:
-            operation.cancel()
         tasks = [*self._tasks.values(), *self._operations]
         for task in tasks:
             task.cancel()
