@@ -4,8 +4,6 @@ repaired, no render), on the offline model, behind the same keys and budgets as 
 from __future__ import annotations
 
 import ast
-import json
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api_helpers import make_client
+from tests.conftest import GOOD_SCENE, ffprobe
 from tests.stores import StoreAt
 
 
@@ -75,15 +74,8 @@ def test_agents_refuse_bad_models_and_spent_budgets(tmp_path: Path) -> None:
         assert missing.status_code == 422
 
 
-OLD_NAMES_SCENE = """from manim import *
-
-
-class Circles(Scene):
-    def construct(self):
-        title = Text("Circles", font_size=40).to_edge(UP)
-        self.play(Write(title), run_time=0.5)
-        self.play(ShowCreation(Circle(radius=1.5, color=BLUE)), run_time=0.5)
-"""
+OLD_NAMES_SCENE = GOOD_SCENE.replace("Create(", "ShowCreation(")
+"""The good scene with a Manim name that no longer exists, which a repair renames."""
 BROKEN_SCENE = """from manim import *
 
 
@@ -115,22 +107,7 @@ def test_render_a_scene_file_in_the_sandbox(tmp_path: Path) -> None:
         video = client.get(render["video_url"])
         assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
         (tmp_path / "scene.mp4").write_bytes(video.content)
-        probe = subprocess.run(
-            [
-                "ffprobe",
-                "-v",
-                "error",
-                "-show_entries",
-                "format=duration",
-                "-of",
-                "json",
-                str(tmp_path / "scene.mp4"),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        seconds = float(json.loads(probe.stdout)["format"]["duration"])
+        seconds = ffprobe(tmp_path / "scene.mp4")["duration"]
         assert seconds == pytest.approx(render["duration"], abs=0.2)
         frame = client.get(render["last_frame_url"])
         assert frame.status_code == 200 and frame.content.startswith(b"\x89PNG")

@@ -20,6 +20,7 @@ from agents.offline.model import OfflineChatModel
 from agents.planner import plan_video
 from agents.scene_coder import CoderRequest, write_scene_code
 from tests.api_helpers import make_client, wait_for
+from tests.conftest import ffprobe
 from tools.render.models import Frame, RenderSettings
 from tools.render.runner import render_scene
 
@@ -58,16 +59,6 @@ def stream(video: Path) -> dict[str, Any]:
         check=True,
     )
     return json.loads(out.stdout)["streams"][0]
-
-
-def seconds(video: Path) -> float:
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", video],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return float(out.stdout)
 
 
 @pytest.mark.slow
@@ -154,7 +145,7 @@ def test_a_60_second_target_lands_within_15_percent(
     assert abs(sixty["duration"] - 60) <= 9, sixty["duration"]
     video = tmp_path / "v1.mp4"
     video.write_bytes(client.get(sixty["video_url"]).content)
-    assert abs(seconds(video) - 60) <= 9
+    assert abs(ffprobe(video)["duration"] - 60) <= 9
     assert (stream(video)["width"], stream(video)["height"]) == (480, 854)
 
 
