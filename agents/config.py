@@ -93,8 +93,15 @@ class ModelConfig(BaseModel):
     render: RenderConfig = Field(default_factory=RenderConfig)
     notice: str = Field(default="", description="How the default was chosen, for the user.")
 
-    def factory(self) -> ModelFactory:
-        return ModelFactory(self.roles, default=self.default)
+    def factory(self, models: Mapping[Role, ModelSpec] | None = None) -> ModelFactory:
+        """The models a job runs with: its own choices (`models`) over the configured ones."""
+        return ModelFactory({**self.roles, **(models or {})}, default=self.default)
+
+    def budget_with(self, budget: Budget) -> Budget:
+        """A job's caps over the configured ones: each cap the job sets wins."""
+        caps = self.budget.model_dump(exclude_none=True)
+        caps.update(budget.model_dump(exclude_none=True))
+        return Budget(**caps)
 
 
 def load_model_config(

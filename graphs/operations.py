@@ -109,11 +109,6 @@ class RenderOutcome(BaseModel):
         return cls.model_validate(render.outcome) if render.outcome is not None else None
 
 
-def _factory(models: Mapping[Role, ModelSpec], config: ModelConfig) -> ModelFactory:
-    """The models a job with these choices runs with (as `build_context` builds them)."""
-    return ModelFactory({**config.roles, **models}, default=config.default)
-
-
 def _model(factory: ModelFactory, role: Role) -> BaseChatModel:
     """The role's chat model, or ModelUnavailable saying why it cannot be built."""
     try:
@@ -121,13 +116,6 @@ def _model(factory: ModelFactory, role: Role) -> BaseChatModel:
     except Exception as exc:  # each provider's SDK raises its own kind
         label = factory.spec(role).label
         raise ModelUnavailable(f"{role} model {label}: {type(exc).__name__}: {exc}") from exc
-
-
-def _budget(budget: Budget, config: ModelConfig) -> Budget:
-    """The request's caps over the configured ones (as `build_context` merges them)."""
-    caps = config.budget.model_dump(exclude_none=True)
-    caps.update(budget.model_dump(exclude_none=True))
-    return Budget(**caps)
 
 
 async def _metered(agent: str, meter: UsageMeter, work: Callable[[], Awaitable[T]]) -> T:
@@ -160,8 +148,8 @@ async def plan_only(
         BudgetSpent: the budget refused the call.
         ModelFailed: the model failed, or planned another number of scenes than asked.
     """
-    factory = _factory(models, config)
-    meter = UsageMeter(_budget(budget, config))
+    factory = config.factory(models)
+    meter = UsageMeter(config.budget_with(budget))
     ask = partial(
         plan_video,
         _model(factory, "planner"),
@@ -198,8 +186,8 @@ async def code_only(
     from graphs.render_loop import repair_and_check
     from graphs.scene import format_error
 
-    factory = _factory(models, config)
-    meter = UsageMeter(_budget(limits.budget, config))
+    factory = config.factory(models)
+    meter = UsageMeter(config.budget_with(limits.budget))
     model = _model(factory, "coder")
     request = CoderRequest(mode="write", plan=plan, style=style)
     attempts = 0
@@ -302,7 +290,7 @@ def agent_models(
 ) -> AgentModels:
     """What served each agent of a job with this spec under this configuration, and the
     voice of the scene versions it made (`narration`, as stored; None for a silent one)."""
-    factory = _factory(spec.models, config)
+    factory = config.factory(spec.models)
     spoken = [SceneNarration.model_validate(n).voice for n in narration if n is not None]
     voice = "none"
     if spoken:

@@ -6,7 +6,7 @@ import asyncio
 
 from agents.config import ModelConfig
 from agents.models import ModelFactory
-from agents.usage import Budget, UsageMeter
+from agents.usage import UsageMeter
 from graphs.context import VideoContext
 from graphs.requests import GenerateRequest, JobSpec
 from tools.store import Store
@@ -31,10 +31,8 @@ def build_context(
     generate job without a voice of its own takes the configured one (the offline voice
     where it is installed); an edit without one keeps each scene's voice.
     """
-    caps = {**config.budget.model_dump(exclude_none=True)}
-    caps.update(spec.limits.budget.model_dump(exclude_none=True))
-    limits = spec.limits.model_copy(update={"budget": Budget(**caps)})
-    models = factory or ModelFactory({**config.roles, **spec.models}, default=config.default)
+    limits = spec.limits.model_copy(update={"budget": config.budget_with(spec.limits.budget)})
+    models = factory or config.factory(spec.models)
     narration = spec.narration
     if narration is None and isinstance(spec.request, GenerateRequest):
         narration = config.narration
