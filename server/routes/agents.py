@@ -14,7 +14,6 @@ from typing import Literal
 
 from fastapi import APIRouter, Request, Response, status
 
-from agents.models import ModelSpec, Role
 from graphs.operations import (
     BudgetSpent,
     CodeOutcome,
@@ -31,8 +30,7 @@ from server.agent_schemas import CodeBody, PlanBody, RenderBody, RenderPublic
 from server.deps import Caller, CallerDep, ManagerDep, StoreDep
 from server.errors import ApiError, error_responses
 from server.files import MEDIA, RangeHeader, artifact_response, file_responses
-from server.routes.submit import job_limits
-from server.schemas import ModelSettings
+from server.routes.submit import job_limits, model_specs
 from server.views import API
 from tools.render.models import RenderSettings
 from tools.store import Store
@@ -41,13 +39,6 @@ from tools.store.records import SceneRenderRecord
 __all__ = ["router"]
 
 router = APIRouter(prefix=f"{API}/agents", tags=["agents"])
-
-
-def _models(settings: ModelSettings) -> dict[Role, ModelSpec]:
-    try:
-        return settings.specs()
-    except ValueError as exc:
-        raise ApiError(422, "invalid_model", str(exc)) from exc
 
 
 @router.post(
@@ -61,7 +52,7 @@ async def plan(body: PlanBody, _: CallerDep, manager: ManagerDep) -> PlanOutcome
     request = GenerateRequest.model_validate(fields)
     try:
         return await plan_only(
-            request, _models(body.models), manager.room.models, body.budget.budget()
+            request, model_specs(body.models), manager.room.models, body.budget.budget()
         )
     except ModelUnavailable as exc:
         raise ApiError(409, "model_unavailable", str(exc)) from exc
@@ -80,7 +71,7 @@ async def code(body: CodeBody, _: CallerDep, manager: ManagerDep) -> CodeOutcome
     limits = job_limits(body.render, body.budget)
     try:
         return await code_only(
-            body.scene, body.style, _models(body.models), manager.room.models, limits
+            body.scene, body.style, model_specs(body.models), manager.room.models, limits
         )
     except ModelUnavailable as exc:
         raise ApiError(409, "model_unavailable", str(exc)) from exc

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, status
 
+from agents.models import ModelSpec, Role
 from graphs.errors import NotFound
 from graphs.jobs import ProjectBusy
 from graphs.limits import Limits
@@ -19,6 +20,7 @@ from server.schemas import (
     BudgetOptions,
     EditSceneBody,
     GenerateBody,
+    ModelSettings,
     RenderOptions,
 )
 from server.views import API
@@ -50,6 +52,14 @@ def accepted(job: JobRecord) -> Accepted:
         status_url=f"{API}/jobs/{job.id}",
         events_url=f"{API}/jobs/{job.id}/events",
     )
+
+
+def model_specs(settings: ModelSettings) -> dict[Role, ModelSpec]:
+    """The models a request chose, by role; a 422 `invalid_model` for an unknown provider."""
+    try:
+        return settings.specs()
+    except ValueError as exc:
+        raise ApiError(422, "invalid_model", str(exc)) from exc
 
 
 def job_limits(options: RenderOptions, budget: BudgetOptions) -> Limits:
@@ -96,17 +106,10 @@ async def generate(
     return await _submit(manager, generate_spec(body, assets), caller, idempotency_key)
 
 
-def generate_spec(body: GenerateBody, assets: tuple[JobAsset, ...] | None = None) -> JobSpec:
+def generate_spec(body: GenerateBody, assets: tuple[JobAsset, ...]) -> JobSpec:
     """The job spec of a generate body whose `assets` were resolved (`job_assets`); a 422
-    `invalid_model` for an unknown provider, `assets_unresolved` for assets not resolved."""
-    if body.assets and assets is None:
-        raise ApiError(
-            422, "assets_unresolved", "uploaded assets are taken by POST /api/v1/generate only"
-        )
-    try:
-        models = body.models.specs()
-    except ValueError as exc:
-        raise ApiError(422, "invalid_model", str(exc)) from exc
+    `invalid_model` for an unknown provider."""
+    models = model_specs(body.models)
     request = GenerateRequest(
         prompt=body.prompt,
         scene_count=body.scene_count,
@@ -115,7 +118,7 @@ def generate_spec(body: GenerateBody, assets: tuple[JobAsset, ...] | None = None
         fallback=body.fallback,
         burn_subtitles=body.burn_subtitles,
         frame=body.render.frame(),
-        assets=assets or (),
+        assets=assets,
         **({} if body.render.duration_s is None else {"target_duration": body.render.duration_s}),
     )
     return JobSpec(
@@ -149,10 +152,7 @@ async def edit_scene(
         number = next((s.number for s in project.scenes if s.id == body.scene_id), None)
     if number is None:
         raise ApiError(404, "not_found", f"project {project.id} has no scene {body.scene_id}")
-    try:
-        models = body.models.specs()
-    except ValueError as exc:
-        raise ApiError(422, "invalid_model", str(exc)) from exc
+    models = model_specs(body.models)
     request = EditRequest(
         project_id=project.id,
         scene_number=number,
