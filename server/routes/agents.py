@@ -10,6 +10,8 @@ All of them sit behind the same API keys and rate limits.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response, status
@@ -41,6 +43,20 @@ __all__ = ["router"]
 router = APIRouter(prefix=f"{API}/agents", tags=["agents"])
 
 
+@contextmanager
+def _agent_errors() -> Iterator[None]:
+    """An agent's failures as API errors: 409 for a model that cannot be built or a spent
+    budget, 502 for a model that failed."""
+    try:
+        yield
+    except ModelUnavailable as exc:
+        raise ApiError(409, "model_unavailable", str(exc)) from exc
+    except BudgetSpent as exc:
+        raise ApiError(409, "budget_exhausted", str(exc)) from exc
+    except ModelFailed as exc:
+        raise ApiError(502, "model_failed", str(exc)) from exc
+
+
 @router.post(
     "/plan", response_model=PlanOutcome, responses=error_responses(400, 401, 409, 429, 502)
 )
@@ -50,16 +66,9 @@ async def plan(body: PlanBody, _: CallerDep, manager: ManagerDep) -> PlanOutcome
     if body.duration_s is not None:
         fields["target_duration"] = body.duration_s
     request = GenerateRequest.model_validate(fields)
-    try:
-        return await plan_only(
-            request, model_specs(body.models), manager.room.models, body.budget.budget()
-        )
-    except ModelUnavailable as exc:
-        raise ApiError(409, "model_unavailable", str(exc)) from exc
-    except BudgetSpent as exc:
-        raise ApiError(409, "budget_exhausted", str(exc)) from exc
-    except ModelFailed as exc:
-        raise ApiError(502, "model_failed", str(exc)) from exc
+    models = model_specs(body.models)
+    with _agent_errors():
+        return await plan_only(request, models, manager.room.models, body.budget.budget())
 
 
 @router.post(
@@ -69,16 +78,9 @@ async def code(body: CodeBody, _: CallerDep, manager: ManagerDep) -> CodeOutcome
     """The scene coder's file for one scene plan, repaired and checked without a render;
     a file failing the check goes back to the coder (`render.max_retries` times)."""
     limits = job_limits(body.render, body.budget)
-    try:
-        return await code_only(
-            body.scene, body.style, model_specs(body.models), manager.room.models, limits
-        )
-    except ModelUnavailable as exc:
-        raise ApiError(409, "model_unavailable", str(exc)) from exc
-    except BudgetSpent as exc:
-        raise ApiError(409, "budget_exhausted", str(exc)) from exc
-    except ModelFailed as exc:
-        raise ApiError(502, "model_failed", str(exc)) from exc
+    models = model_specs(body.models)
+    with _agent_errors():
+        return await code_only(body.scene, body.style, models, manager.room.models, limits)
 
 
 @router.post(
