@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
+from tests.servers import serving
 
 RESULTS = Path(__file__).parent / "results"
 CLI = str(Path(sys.executable).with_name("manimgraph"))
@@ -60,29 +59,6 @@ def measure(args: list[str], env: dict[str, str], runs: int) -> dict[str, Any]:
     }
 
 
-def start_server(data_dir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    """A `manimgraph serve` on a free loopback port, answering."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [CLI, "serve", "--port", str(port), "--data-dir", str(data_dir)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{base}/api/v1/presets", timeout=1)
-            return server, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("the server did not start")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -108,15 +84,12 @@ def main() -> int:
             "manimgraph jobs": [CLI, "jobs", *data],
         }
         load_before = os.getloadavg()
-        server, base = start_server(Path(tmp) / "served", env)
-        try:
-            commands["jobs --server"] = [CLI, "jobs", "--server", base]
-            rows: list[dict[str, Any]] = []
-            for name, args in commands.items():
-                rows.append({"command": name, **measure(args, env, options.runs)})
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        with serving(Path(tmp) / "served", None) as (server,):
+            commands["jobs --server"] = [CLI, "jobs", "--server", server.base]
+            rows: list[dict[str, Any]] = [
+                {"command": name, **measure(args, env, options.runs)}
+                for name, args in commands.items()
+            ]
     baseline = rows[0]
     for row in rows:
         row["ratio"] = round(row["median_s"] / baseline["median_s"], 1)
