@@ -41,7 +41,6 @@ from graphs.frames import review_frames
 from graphs.render_loop import Checked, render_repaired, repair_and_check
 from graphs.state import SceneOutcome, SceneState, SceneTask
 from tools import media
-from tools.assets import ASSET_DIR
 from tools.fallback import title_card_code
 from tools.render.cache import RenderedScene, render_cached
 from tools.render.models import RenderError, RenderSettings
@@ -273,7 +272,7 @@ async def with_images(
     read-only: the local artifact store's own files, or downloads into a scratch folder
     that lives as long as the block. An image whose file is gone is left out (the scene
     then fails to load it, like any broken scene)."""
-    keys = [image.file.removeprefix(f"{ASSET_DIR}/") for image in plan.images]
+    keys = [image.key for image in plan.images]
     if not keys:
         yield settings
         return

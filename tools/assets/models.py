@@ -65,6 +65,11 @@ class PlanImage(BaseModel):
         min_length=1, max_length=120, description="The path the scene loads, e.g. assets/<key>.png."
     )
 
+    @property
+    def key(self) -> str:
+        """The artifact key of the file: its name in `ASSET_DIR`."""
+        return self.file.removeprefix(f"{ASSET_DIR}/")
+
 
 class JobAsset(BaseModel):
     """An uploaded asset a generate job uses, resolved from its id at submission."""

@@ -14,7 +14,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from tools.assets.models import ASSET_DIR, PlanImage
+from tools.assets.models import PlanImage
 from tools.store.artifacts import ArtifactStore
 from tools.store.tables import (
     Asset,
@@ -60,7 +60,7 @@ def referenced_keys(session: Session) -> set[str]:
     for plan in session.scalars(select(SceneVersion.plan)):
         images = plan.get("images") if isinstance(plan, dict) else None
         for image in _PLAN_IMAGES.validate_python(images or []):
-            keys.add(image.file.removeprefix(f"{ASSET_DIR}/"))
+            keys.add(image.key)
     return keys
 
 
