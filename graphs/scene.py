@@ -237,7 +237,7 @@ async def render(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     fixes the error; classify what is left."""
     task, ctx = state["task"], runtime.context
     _emit(runtime, state, "rendering", f"rendering at {task.quality} quality")
-    settings = ctx.limits.render.model_copy(update={"quality": task.quality, "frame": task.frame})
+    settings = _render_settings(ctx, task)
     checked = Checked(state["code"], state.get("repairs", []))
     async with with_images(ctx.store, settings, task.plan) as settings:
         done = await render_repaired(
@@ -382,7 +382,7 @@ async def fallback(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
     narration = state.get("narration")
     spoken = narration.duration + 0.5 if narration is not None else 0.0
     code = title_card_code(task.plan.title, task.plan.narration, max(task.plan.duration, spoken))
-    settings = ctx.limits.render.model_copy(update={"quality": task.quality, "frame": task.frame})
+    settings = _render_settings(ctx, task)
     result = await render_cached(code, ctx.store, settings, ctx.render_slots)
     if isinstance(result, RenderError):
         raise EnvironmentProblem(f"even the fallback title card failed: {result.message}")
@@ -430,6 +430,11 @@ async def save_scene(state: SceneState, runtime: Runtime[VideoContext]) -> dict:
         video=rendered.video,
     )
     return {"scene_results": [outcome]}
+
+
+def _render_settings(ctx: VideoContext, task: SceneTask) -> RenderSettings:
+    """The run's render limits at the scene's quality and in its project's frame."""
+    return ctx.limits.render.model_copy(update={"quality": task.quality, "frame": task.frame})
 
 
 async def _held(ctx: VideoContext, rendered: RenderedScene, seconds: float) -> RenderedScene:
