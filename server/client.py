@@ -24,6 +24,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from server.schemas import (
+    API,
     Accepted,
     EditSceneBody,
     ErrorBody,
@@ -37,9 +38,8 @@ from server.schemas import (
 if TYPE_CHECKING:
     from tools.store import JobStatus
 
-__all__ = ["API", "ApiClient", "ServerError", "SseEvent"]
+__all__ = ["ApiClient", "ServerError", "SseEvent"]
 
-API = "/api/v1"
 TIMEOUT_S = 30.0
 Model = TypeVar("Model", bound=BaseModel)
 

@@ -35,6 +35,7 @@ from tools.speech import VOICE_PATTERN, NarrationSettings
 from tools.store import JobStatus, ProjectStatus, StageTiming
 
 __all__ = [
+    "API",
     "Accepted",
     "AssetChoice",
     "AssetPublic",
@@ -57,6 +58,9 @@ __all__ = [
     "RevertBody",
     "SystemStats",
 ]
+
+API = "/api/v1"
+"""The REST API's path prefix, shared by the routes, the URLs they return and the client."""
 
 
 def _json_number(value: object) -> object:

@@ -9,6 +9,7 @@ from graphs.jobs import COMPLETED, RUNNING, JobOutcome
 from graphs.operations import agent_models
 from graphs.requests import JobSpec
 from server.schemas import (
+    API,
     JobFinished,
     JobOptions,
     JobPublic,
@@ -31,8 +32,6 @@ __all__ = [
     "project_item",
     "project_public",
 ]
-
-API = "/api/v1"
 
 
 def _version_urls(project_id: str, number: int, version: int) -> str:
