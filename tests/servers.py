@@ -23,6 +23,7 @@ __all__ = [
     "cli_env",
     "free_port",
     "renders",
+    "run_cli",
     "serving",
     "wait_until",
     "working",
@@ -47,6 +48,16 @@ def cli_env(database_url: str | None = None, **extra: str) -> dict[str, str]:
     if database_url is not None:
         env["MANIMGRAPH_DATABASE_URL"] = database_url
     return env
+
+
+def run_cli(
+    *args: str, data_dir: Path | None = None, timeout: float = 600, **extra_env: str
+) -> subprocess.CompletedProcess[str]:
+    """`manimgraph *args` in a fresh process (on `data_dir`, when given), its output as text."""
+    command = [CLI, *args, *(("--data-dir", str(data_dir)) if data_dir is not None else ())]
+    return subprocess.run(
+        command, capture_output=True, text=True, env=cli_env(**extra_env), timeout=timeout
+    )
 
 
 class Worker:

@@ -9,7 +9,6 @@ import hashlib
 import io
 import struct
 import subprocess
-import sys
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from fastapi.testclient import TestClient
 from PIL import Image, ImageStat
 
 from tests.api_helpers import make_client, wait_for
+from tests.servers import run_cli
 from tests.stores import StoreAt
 from tools import media
 from tools.render.models import RenderSettings
@@ -275,12 +275,10 @@ def test_cli_refuses_a_bad_image_before_anything_is_written(
     corpus: dict[str, Path], tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "data"
-    manimgraph = Path(sys.executable).with_name("manimgraph")
-    done = subprocess.run(
-        [str(manimgraph), "generate", "circles", "--scenes", "1", "--voice", "none",
-         "--image", f"{corpus['good.png']}:A red card", "--image", f"{corpus['polyglot.png']}:logo",
-         "--data-dir", str(data_dir)],
-        capture_output=True, text=True, timeout=300, check=False,
+    done = run_cli(
+        "generate", "circles", "--scenes", "1", "--voice", "none",
+        "--image", f"{corpus['good.png']}:A red card", "--image", f"{corpus['polyglot.png']}:logo",
+        data_dir=data_dir, timeout=300,
     )  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert "polyglot.png" in done.stderr and "follow the end of the PNG" in done.stderr

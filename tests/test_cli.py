@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,22 +11,12 @@ from typing import Any
 import pytest
 
 from tests.conftest import GOOD_SCENE, ffprobe
+from tests.servers import run_cli
 from tests.stores import StoreAt
 
 pytestmark = pytest.mark.slow
 
 CLI = str(Path(sys.executable).with_name("manimgraph"))
-
-
-def run_cli(*args: str, data_dir: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")} | extra_env
-    return subprocess.run(
-        [CLI, *args, "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
 
 
 def run_json(*args: str, data_dir: Path) -> dict[str, Any]:

@@ -15,15 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.servers import CLI, Server, cli_env, free_port, serving
+from tests.servers import Server, free_port, run_cli, serving
 
 pytestmark = pytest.mark.slow
-
-
-def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [CLI, *args], capture_output=True, text=True, env=cli_env(), timeout=timeout
-    )
 
 
 def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
@@ -44,7 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def generated(server: Server, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One 1-scene video made on the server by `generate --server --wait --output`."""
     video = tmp_path_factory.mktemp("out") / "made.mp4"
-    done = cli(
+    done = run_cli(
         "generate", "Explain circles", "--scenes", "1", "--quality", "low",
         "--server", server.base, "--wait", "--output", str(video), "--json",
     )  # fmt: skip
@@ -71,39 +65,43 @@ def test_status_jobs_and_download_read_the_server(
     server: Server, generated: dict[str, Any], tmp_path: Path
 ) -> None:
     job_id = generated["job_id"]
-    status = cli("status", job_id, "--server", server.base, "--json")
+    status = run_cli("status", job_id, "--server", server.base, "--json")
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout) == server.job(job_id)
 
-    listed = cli("jobs", "--server", server.base, "--json")
+    listed = run_cli("jobs", "--server", server.base, "--json")
     assert listed.returncode == 0, listed.stderr
     assert job_id in [row["job_id"] for row in json.loads(listed.stdout)["data"]]
-    failed = json.loads(cli("jobs", "--status", "failed", "--server", server.base, "--json").stdout)
+    failed = json.loads(
+        run_cli("jobs", "--status", "failed", "--server", server.base, "--json").stdout
+    )
     assert job_id not in [row["job_id"] for row in failed["data"]]
 
     target = tmp_path / "copy.mp4"
-    copied = cli("download", generated["project_id"], "--server", server.base, "-o", str(target))
+    copied = run_cli(
+        "download", generated["project_id"], "--server", server.base, "-o", str(target)
+    )
     assert copied.returncode == 0, copied.stderr
     assert target.read_bytes() == generated["video_file"].read_bytes()
 
-    missing = one_error_line(cli("status", "nope", "--server", server.base))
+    missing = one_error_line(run_cli("status", "nope", "--server", server.base))
     assert "not_found" in missing and "nope" in missing
 
 
 def test_cancel_then_resume_on_the_server(server: Server) -> None:
-    submitted = cli(
+    submitted = run_cli(
         "generate", "Explain triangles", "--scenes", "1", "--server", server.base, "--json"
     )
     assert submitted.returncode == 0, submitted.stderr
     job_id = json.loads(submitted.stdout)["job_id"]
 
-    cancelled = cli("cancel", job_id, "--server", server.base)
+    cancelled = run_cli("cancel", job_id, "--server", server.base)
     assert cancelled.returncode == 0, cancelled.stderr
     assert server.job(job_id)["status"] == "cancelled"
-    again = one_error_line(cli("cancel", job_id, "--server", server.base))
+    again = one_error_line(run_cli("cancel", job_id, "--server", server.base))
     assert "not_cancellable" in again
 
-    resumed = cli("resume", job_id, "--server", server.base, "--wait", "--json")
+    resumed = run_cli("resume", job_id, "--server", server.base, "--wait", "--json")
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout)["job_id"] == job_id
     assert server.job(job_id)["status"] == "completed"
@@ -111,5 +109,5 @@ def test_cancel_then_resume_on_the_server(server: Server) -> None:
 
 def test_a_server_that_is_not_there_is_named_in_one_line() -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    line = one_error_line(cli("status", "some-job", "--server", url, timeout=120))
+    line = one_error_line(run_cli("status", "some-job", "--server", url, timeout=120))
     assert line.startswith(f"error: cannot reach the server at {url}"), line

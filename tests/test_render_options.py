@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from agents.planner import plan_video
 from agents.scene_coder import CoderRequest, write_scene_code
 from tests.api_helpers import make_client, wait_for
 from tests.conftest import ffprobe
+from tests.servers import run_cli
 from tools.render.models import Frame, RenderSettings
 from tools.render.runner import render_scene
 
@@ -205,7 +205,7 @@ def test_the_cli_takes_the_config_render_table_and_its_flags_win(tmp_path: Path)
     config = tmp_path / "manimgraph.toml"
     config.write_text('[render]\naspect = "1:1"\nfps = 30\nduration_s = 20\n')
     args = ["--scenes", "1", "--voice", "none", "--config", str(config), "--json"]
-    done = cli("generate", "Bayes", *args, "--fps", "24", "--duration", "6", data_dir=tmp_path)
+    done = run_cli("generate", "Bayes", *args, "--fps", "24", "--duration", "6", data_dir=tmp_path)
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert summary["target_duration_s"] == 6
@@ -213,13 +213,7 @@ def test_the_cli_takes_the_config_render_table_and_its_flags_win(tmp_path: Path)
 
 
 def test_the_cli_refuses_an_out_of_range_flag_in_one_line(tmp_path: Path) -> None:
-    done = cli("generate", "Bayes", "--fps", "90", data_dir=tmp_path)
+    done = run_cli("generate", "Bayes", "--fps", "90", data_dir=tmp_path)
     assert done.returncode == 2
     assert "between 15 and 60" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "manimgraph.db").exists()
-
-
-def cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    """`manimgraph` itself, in a fresh process, on its own data directory."""
-    command = [str(Path(sys.executable).with_name("manimgraph")), *args, "--data-dir", data_dir]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600)
