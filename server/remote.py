@@ -152,14 +152,7 @@ def follow(api: ApiClient, job_id: str, console: Console) -> JobFinished:
 def progress_of(job: JobPublic) -> JobProgress:
     """The API's view of a job as the folded progress the progress bars draw."""
     scenes = tuple(
-        SceneProgress(
-            number=scene.number,
-            title=scene.title,
-            state=scene.state,
-            attempts=scene.attempts,
-            repairs=scene.repairs,
-            fallback_reason=scene.fallback_reason,
-        )
+        SceneProgress.model_validate(scene.model_dump(exclude={"video_url"}))
         for scene in job.scenes
     )
     return JobProgress(
