@@ -79,11 +79,14 @@ export async function problemFrom(response) {
   });
 }
 
-/** `method` `path` (under /api/v1 unless it starts with /), JSON in and out; throws ApiProblem. */
+/** `method` `path` (under /api/v1 unless it starts with /), JSON out; the body is sent as JSON,
+ * or as multipart when it is a FormData (the browser writes its boundary). Throws ApiProblem. */
 export async function request(method, path, body, extraHeaders = {}) {
   const url = path.startsWith("/") ? path : `${API}/${path}`;
   const init = { method, headers: headers({ Accept: "application/json", ...extraHeaders }) };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body;
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
@@ -99,18 +102,10 @@ export async function request(method, path, body, extraHeaders = {}) {
 }
 
 /** Upload `file` as the multipart form field `field` to `path`; the JSON answer. Throws ApiProblem. */
-export async function upload(path, field, file) {
+export function upload(path, field, file) {
   const form = new FormData();
   form.append(field, file, file.name);
-  let response;
-  try {
-    // no Content-Type: the browser writes the multipart boundary itself
-    response = await fetch(`${API}/${path}`, { method: "POST", headers: headers({ Accept: "application/json" }), body: form });
-  } catch {
-    throw new ApiProblem({ detail: "the server cannot be reached" });
-  }
-  if (!response.ok) throw await problemFrom(response);
-  return response.json();
+  return request("POST", path, form);
 }
 
 export const get = (path) => request("GET", path);
