@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
-from tools.assets import PlanImage
+from tools.assets import MAX_ASSETS, PlanImage
 
 __all__ = [
     "ARCHETYPES",
@@ -68,7 +68,7 @@ class ScenePlan(BaseModel):
     duration: float = Field(ge=2, le=60, description="Target length in seconds.")
     images: list[PlanImage] = Field(
         default_factory=list,
-        max_length=8,
+        max_length=MAX_ASSETS,
         description="Uploaded images this scene shows, copied from the request's list (name, "
         "description, file); empty when it shows none.",
     )

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from agents.models import ModelSpec, Role
 from graphs.limits import Limits
-from tools.assets import JobAsset
+from tools.assets import MAX_ASSETS, JobAsset
 from tools.layout_models import within
 from tools.render.models import Frame, Quality
 from tools.speech import NarrationSettings
@@ -38,8 +38,6 @@ STYLES: dict[Style, str] = {
 
 MAX_PROMPT_CHARS = 4000
 MAX_SCENES = 12
-MAX_ASSETS = 8
-"""Uploaded assets one video may use."""
 MIN_DURATION_S, MAX_DURATION_S = 5, 600
 Seconds = Annotated[
     float,

@@ -9,6 +9,7 @@ namespace (the CLI's fast commands import the store, which imports these models)
 from tools.assets.models import (
     ASSET_DIR,
     MAX_ASSET_BYTES,
+    MAX_ASSETS,
     MAX_IMAGE_SIDE,
     ROLE_KINDS,
     AssetKind,
@@ -23,6 +24,7 @@ from tools.assets.models import (
 
 __all__ = [
     "ASSET_DIR",
+    "MAX_ASSETS",
     "MAX_ASSET_BYTES",
     "MAX_IMAGE_SIDE",
     "ROLE_KINDS",

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "ASSET_DIR",
+    "MAX_ASSETS",
     "MAX_ASSET_BYTES",
     "MAX_IMAGE_SIDE",
     "ROLE_KINDS",
@@ -26,6 +27,8 @@ MAX_ASSET_BYTES = 20 * 2**20
 """Largest file accepted, image or audio."""
 MAX_IMAGE_SIDE = 4096
 """Largest width or height of an image, in pixels."""
+MAX_ASSETS = 8
+"""Uploaded assets one video may use (and so images one scene may show)."""
 ASSET_DIR = "assets"
 """The directory beside the scene file, inside the sandbox, holding its read-only assets."""
 
