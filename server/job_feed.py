@@ -67,16 +67,12 @@ async def job_states(
                 current = await store.get_job(job.id)
                 if current is None:
                     return
-                changed = (current.status, current.progress_state) != (
-                    job.status,
-                    job.progress_state,
-                )
-                if changed or current.status in TERMINAL_STATUSES:
+                if (current.status, current.progress_state) != (job.status, job.progress_state):
                     job = current
                     sent = True
                     yield JobState(job, None)
-                if job.status in TERMINAL_STATUSES:
-                    return
+                    if job.status in TERMINAL_STATUSES:
+                        return
                 continue
             for streamed in batch:
                 cursor = streamed.id
