@@ -292,15 +292,11 @@ def agent_models(
     voice of the scene versions it made (`narration`, as stored; None for a silent one)."""
     factory = config.factory(spec.models)
     spoken = [SceneNarration.model_validate(n).voice for n in narration if n is not None]
-    voice = "none"
-    if spoken:
-        first = spoken[0]
-        voice = first.provider if first.name == "default" else f"{first.provider}:{first.name}"
     return AgentModels(
         planner=factory.spec("planner").label,
         scene_coder=factory.spec("coder").label,
         visual_fixer=factory.spec("fixer").label,
         assembler=factory.spec("assembler").label,
         narrator=factory.spec("coder").label,
-        voice=voice,
+        voice=spoken[0].label if spoken else "none",
     )

@@ -132,7 +132,7 @@ def _spoken_with(narration: dict[str, Any] | None) -> NarrationSettings:
         return NarrationSettings(voice="none")
     voice = SceneNarration.model_validate(narration).voice
     return NarrationSettings(
-        voice="offline" if voice.provider == "offline" else f"{voice.provider}:{voice.name}",
+        voice=voice.label,
         speed=voice.speed,
         model=None if voice.provider == "offline" else voice.model,
         instructions=voice.instructions,

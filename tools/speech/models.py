@@ -111,6 +111,11 @@ class Voice(BaseModel):
     speed: float
     instructions: str | None = None
 
+    @property
+    def label(self) -> str:
+        """The voice as a setting names it (`offline`, `openai:alloy`): `voice_id`'s inverse."""
+        return "offline" if self.provider == "offline" else f"{self.provider}:{self.name}"
+
 
 class Word(BaseModel):
     """A spoken word and its span, in seconds from the start of its segment."""
