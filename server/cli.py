@@ -30,6 +30,7 @@ from rich.table import Table
 # (bench/cli_startup.py measures it).
 if TYPE_CHECKING:
     from agents.config import ModelConfig
+    from agents.usage import UsageReport
     from graphs.jobs import JobRecord, JobRoom, JobSummary
     from graphs.render_loop import FileRender
     from graphs.requests import JobRequest
@@ -261,13 +262,15 @@ def _local_summary(
     return data
 
 
-def _print_summary(summary: VersionSummary, data: dict, as_json: bool) -> None:
+def _print_summary(
+    summary: VersionSummary, data: dict, as_json: bool, usage: UsageReport | None = None
+) -> None:
+    """The summary for people (with the job's `usage` when one ran), or its JSON `data`."""
     from server.progress_view import print_summary
 
     if as_json:
         _show(data, True)
         return
-    usage = getattr(summary, "usage", None)  # a job's summary carries it, a project's not
     print_summary(stderr, summary.title, summary.version, summary.scenes, usage)
     Console().print(f"video: {data['video']}", highlight=False, soft_wrap=True)
 
@@ -361,7 +364,7 @@ async def _drive(
             saved = await _save_video(room.store.artifacts, summary.video, output, name)
             data["output"] = str(saved)
             stderr.print(f"saved the video to {saved}", style="dim", highlight=False)
-    _print_summary(summary, data, as_json)
+    _print_summary(summary, data, as_json, summary.usage)
 
 
 def _job_json(job: JobRecord) -> dict:
