@@ -7,8 +7,9 @@ Example:
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tools.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from graphs.context import VideoContext
@@ -38,10 +39,7 @@ _HOMES = {
 (`graphs.requests`, `graphs.jobs.summary`) does not load LangGraph and the agents."""
 
 
-def __getattr__(name: str) -> Any:
-    if name in _HOMES:
-        return getattr(import_module(_HOMES[name]), name)
-    raise AttributeError(f"module 'graphs' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _HOMES)
 
 
 __all__ = [

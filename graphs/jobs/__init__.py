@@ -13,9 +13,9 @@ Example:
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from tools.lazy import lazy_exports
 from tools.store import (
     ACTIVE_STATUSES,
     CANCELLED,
@@ -74,10 +74,7 @@ _HOMES = {
 load LangGraph (the room and the checkpointer do)."""
 
 
-def __getattr__(name: str) -> Any:
-    if name in _HOMES:
-        return getattr(import_module(_HOMES[name]), name)
-    raise AttributeError(f"module 'graphs.jobs' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _HOMES)
 
 
 __all__ = [

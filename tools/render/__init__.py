@@ -6,8 +6,9 @@ schemas, the CLI talking to a server) does not load the render machinery.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from tools.lazy import lazy_exports
 from tools.render.models import ErrorKind, Quality, RenderError, RenderResult, RenderSettings
 
 if TYPE_CHECKING:
@@ -23,9 +24,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "render_scene":
-        from tools.render.runner import render_scene
-
-        return render_scene
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, {"render_scene": "tools.render.runner"})

@@ -14,9 +14,9 @@ process that only reads records (the CLI talking to a server) stays light.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from tools.lazy import lazy_exports
 from tools.store.artifacts import (
     ArtifactStore,
     ArtifactStream,
@@ -131,8 +131,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(home), name)
+__getattr__ = lazy_exports(__name__, _HOMES)
