@@ -34,6 +34,7 @@ from server.schemas import (
     JobsPublic,
     ProjectPublic,
 )
+from tools.atomic import replacing
 
 if TYPE_CHECKING:
     from tools.store import JobStatus
@@ -131,17 +132,16 @@ class ApiClient:
 
     def download(self, path: str, target: Path) -> int:
         """Stream a file the API serves (a `..._url` of a result) to `target`; its size.
-        Nothing is left at `target` when the transfer fails."""
+        When the transfer fails, `target` is as it was."""
         try:
-            with self._http.stream("GET", path) as response:
+            with self._http.stream("GET", path) as response, replacing(target) as temp:
                 if response.is_error:
                     response.read()
                     raise ServerError(self._refusal(response))
-                with target.open("wb") as file:
+                with temp.open("wb") as file:
                     for chunk in response.iter_bytes():
                         file.write(chunk)
         except httpx.TransportError as exc:
-            target.unlink(missing_ok=True)
             raise self._unreachable(exc) from exc
         return target.stat().st_size
 

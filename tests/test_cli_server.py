@@ -111,3 +111,16 @@ def test_a_server_that_is_not_there_is_named_in_one_line() -> None:
     url = f"http://127.0.0.1:{free_port()}"
     line = one_error_line(run_cli("status", "some-job", "--server", url, timeout=120))
     assert line.startswith(f"error: cannot reach the server at {url}"), line
+
+
+def test_a_failed_download_leaves_the_file_that_was_there(server: Server, tmp_path: Path) -> None:
+    kept = tmp_path / "kept.mp4"
+    kept.write_bytes(b"an earlier download")
+    args = ("download", "nope", "--version", "1", "-o", str(kept), "--server")
+    refused = run_cli(*args, server.base)
+    unreachable = f"http://127.0.0.1:{free_port()}"
+    lost = run_cli(*args, unreachable)
+    assert "not_found" in one_error_line(refused)
+    assert one_error_line(lost).startswith(f"error: cannot reach the server at {unreachable}")
+    assert kept.read_bytes() == b"an earlier download"
+    assert [p.name for p in tmp_path.iterdir()] == ["kept.mp4"]

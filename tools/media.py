@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import subprocess
 import tempfile
 import wave
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
+
+from tools.atomic import replacing
 
 __all__ = [
     "MUSIC_LEVEL_DB",
@@ -103,7 +103,7 @@ def concat(videos: Sequence[Path], out: Path) -> Path:
     if not videos:
         raise ValueError("concat needs at least one video")
     probes = [_ffprobe(video) for video in videos] if len(videos) > 1 else []
-    with _replacing(out) as temp:
+    with replacing(out) as temp:
         if not probes:
             shutil.copyfile(videos[0], temp)
         elif len({_copy_signature(p) for p in probes}) == 1:
@@ -124,7 +124,7 @@ def thumbnail(video: Path, out_png: Path, at_s: float | None = None) -> Path:
     duration, frame_s = info.duration or 0.0, 1 / (info.fps or 30.0)
     at = min(1.0, duration / 2) if at_s is None else at_s
     at = max(0.0, min(at, duration - 2 * frame_s))
-    with _replacing(out_png) as temp:
+    with replacing(out_png) as temp:
         _run("ffmpeg", ["-ss", f"{at:.3f}", "-i", str(video), "-frames:v", "1", str(temp)])
         if temp.stat().st_size == 0:
             raise MediaError(f"no frame at {at:.2f} s in {video}")
@@ -153,7 +153,7 @@ def settled_frame(video: Path, out_png: Path) -> Path:
         (int(i) for mask in (still & drawn, drawn) for i in np.flatnonzero(mask)[::-1]),
         len(frames) - 1,
     )
-    with _replacing(out_png) as temp:
+    with replacing(out_png) as temp:
         select = f"select=eq(n\\,{chosen})"
         _run("ffmpeg", ["-i", str(video), "-vf", select, "-frames:v", "1", str(temp)])
         if temp.stat().st_size == 0:
@@ -181,7 +181,7 @@ def hold_last_frame(video: Path, seconds: float, out: Path) -> Path:
     """
     info = probe(video)
     extra = max(seconds - (info.duration or 0.0), 0.0)
-    with _replacing(out) as temp:
+    with replacing(out) as temp:
         args = ["-i", str(video), "-vf", f"tpad=stop_mode=clone:stop_duration={extra:.3f}"]
         args += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p"]
         _run("ffmpeg", [*args, "-an", "-movflags", "+faststart", str(temp)])
@@ -210,7 +210,7 @@ def add_voice_over(video: Path, tracks: Sequence[tuple[float, Path | None]], out
             sink.setsampwidth(2)
             sink.setframerate(rate)
             sink.writeframes(bytes(pcm))
-        with _replacing(out) as temp:
+        with replacing(out) as temp:
             args = ["-i", str(video), "-i", str(track), "-map", "0:v:0", "-map", "1:a:0"]
             args += ["-c:v", "copy", "-c:a", "aac", "-b:a", "128k", "-ar", str(_AUDIO_RATE)]
             _run("ffmpeg", [*args, "-movflags", "+faststart", str(temp)])
@@ -237,7 +237,7 @@ def add_music_bed(video: Path, music: Path, out: Path, level_db: float = MUSIC_L
             f"{bed}[bed];[0:a]aresample={_AUDIO_RATE}[voice];"
             "[voice][bed]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[a]"
         )
-    with _replacing(out) as temp:
+    with replacing(out) as temp:
         args = ["-i", str(video), "-stream_loop", "-1", "-i", str(music)]
         args += ["-filter_complex", graph, "-map", "0:v:0", "-map", "[a]", "-t", f"{duration:.3f}"]
         args += ["-c:v", "copy", "-c:a", "aac", "-b:a", "128k", "-ar", str(_AUDIO_RATE)]
@@ -247,7 +247,7 @@ def add_music_bed(video: Path, music: Path, out: Path, level_db: float = MUSIC_L
 
 def burn_subtitles(video: Path, srt: Path, out: Path) -> Path:
     """`video` with the SRT's cues drawn into the pictures (re-encoded; the sound is copied)."""
-    with _replacing(out) as temp:
+    with replacing(out) as temp:
         args = ["-i", str(video.resolve()), "-vf", f"subtitles={srt.name}", "-c:a", "copy"]
         args += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p"]
         _run("ffmpeg", [*args, "-movflags", "+faststart", str(temp.resolve())], cwd=srt.parent)
@@ -354,21 +354,6 @@ def _ffprobe(path: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(output)
     data.setdefault("streams", [])
     return data
-
-
-@contextmanager
-def _replacing(out: Path) -> Iterator[Path]:
-    """A temporary file next to `out` that replaces it when the block succeeds."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=out.suffix, dir=out.parent)
-    os.close(fd)
-    temp = Path(name)
-    try:
-        yield temp
-        temp.chmod(0o644)
-        os.replace(temp, out)
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def _run(tool: str, args: list[str], cwd: Path | None = None) -> str:
