@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from agents.models import ModelSpec, Role
 from graphs.limits import Limits
 from tools.assets import MAX_ASSETS, JobAsset
-from tools.layout_models import within
+from tools.layout_models import Within
 from tools.render.models import Frame, Quality
 from tools.speech import NarrationSettings
 
@@ -39,11 +39,7 @@ STYLES: dict[Style, str] = {
 MAX_PROMPT_CHARS = 4000
 MAX_SCENES = 12
 MIN_DURATION_S, MAX_DURATION_S = 5, 600
-Seconds = Annotated[
-    float,
-    within(MIN_DURATION_S, MAX_DURATION_S, "seconds"),
-    Field(json_schema_extra={"minimum": MIN_DURATION_S, "maximum": MAX_DURATION_S}),
-]
+Seconds = Annotated[float, Within(MIN_DURATION_S, MAX_DURATION_S, "seconds")]
 """A target length of a whole video."""
 
 PromptText = Annotated[

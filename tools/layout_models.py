@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 __all__ = [
     "ASPECTS",
@@ -21,7 +23,7 @@ __all__ = [
     "LayoutReport",
     "Placement",
     "Resolution",
-    "within",
+    "Within",
 ]
 
 IssueKind = Literal["out_of_frame", "text_overlap", "tiny_text"]
@@ -44,34 +46,38 @@ FPS_RANGE = (15, 60)
 """Frame rates a render may ask for: at most what the sandbox's time and file caps afford."""
 
 
-def within(low: float, high: float, what: str) -> AfterValidator:
-    """A check whose error names the whole range (pydantic's names only the bound crossed),
-    with the bounds kept in the JSON schema.
+@dataclass(frozen=True)
+class Within:
+    """An `Annotated` bound whose error names the whole range (pydantic's names only the
+    bound crossed), with the bounds kept in the JSON schema.
 
     Example:
-        >>> Seconds = Annotated[float, within(5, 600, "seconds")]
+        >>> Seconds = Annotated[float, Within(5, 600, "seconds")]
     """
 
-    def check(value: float) -> float:
-        if not low <= value <= high:
-            raise ValueError(f"must be between {low:g} and {high:g} {what}, not {value:g}")
+    low: float
+    high: float
+    what: str
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {**handler(schema), "minimum": self.low, "maximum": self.high}
+
+    def _check(self, value: float) -> float:
+        if not self.low <= value <= self.high:
+            raise ValueError(
+                f"must be between {self.low:g} and {self.high:g} {self.what}, not {value:g}"
+            )
         return value
 
-    return AfterValidator(check)
 
-
-def _bounds(low: float, high: float) -> Callable[[dict[str, object]], None]:
-    def schema(json_schema: dict[str, object]) -> None:
-        json_schema.update(minimum=low, maximum=high)
-
-    return schema
-
-
-Fps = Annotated[
-    int,
-    within(*FPS_RANGE, "frames a second"),
-    Field(json_schema_extra=_bounds(*FPS_RANGE)),
-]
+Fps = Annotated[int, Within(*FPS_RANGE, "frames a second")]
 """A frame rate in FPS_RANGE."""
 PRESETS: dict[str, tuple[Resolution, int]] = {
     "low": ("480p", 15),
