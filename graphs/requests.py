@@ -14,6 +14,7 @@ from tools.render.models import Frame, Quality
 from tools.speech import NarrationSettings
 
 __all__ = [
+    "DEFAULT_DURATION_S",
     "MAX_ASSETS",
     "MAX_DURATION_S",
     "MAX_PROMPT_CHARS",
@@ -39,6 +40,7 @@ STYLES: dict[Style, str] = {
 MAX_PROMPT_CHARS = 4000
 MAX_SCENES = 12
 MIN_DURATION_S, MAX_DURATION_S = 5, 600
+DEFAULT_DURATION_S = 40.0
 Seconds = Annotated[float, Within(MIN_DURATION_S, MAX_DURATION_S, "seconds")]
 """A target length of a whole video."""
 
@@ -63,7 +65,8 @@ class GenerateRequest(BaseModel):
         "quality preset's.",
     )
     target_duration: Seconds = Field(
-        default=40.0, description="Length of the whole video in seconds, spread over the scenes."
+        default=DEFAULT_DURATION_S,
+        description="Length of the whole video in seconds, spread over the scenes.",
     )
     fallback: bool = Field(default=True, description="Replace a failing scene with a title card.")
     burn_subtitles: bool = Field(default=False, description="Draw the subtitles into the video.")
@@ -73,6 +76,12 @@ class GenerateRequest(BaseModel):
         description="Uploaded images the scenes show and at most one music bed, resolved "
         "from their ids when the job was submitted.",
     )
+
+    @field_validator("target_duration", mode="before")
+    @classmethod
+    def _unset_is_default(cls, value: object) -> object:
+        """None, as an unset option or flag passes it, means the default length."""
+        return DEFAULT_DURATION_S if value is None else value
 
     @field_validator("assets")
     @classmethod

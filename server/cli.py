@@ -456,7 +456,7 @@ def generate(
             fallback=not no_fallback,
             burn_subtitles=burn_subtitles,
             frame=render.frame(),
-            **({} if render.duration_s is None else {"target_duration": render.duration_s}),
+            target_duration=render.duration_s,
         )
         uploads = _uploads(image or [], music)
         _run(

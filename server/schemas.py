@@ -16,9 +16,11 @@ from pydantic import (
     model_validator,
 )
 
+from agents.config import RenderConfig
 from agents.models import AgentModels, ModelSpec, Role
 from agents.usage_report import Budget, UsageReport
 from graphs.requests import (
+    DEFAULT_DURATION_S,
     MAX_DURATION_S,
     MAX_PROMPT_CHARS,
     MAX_SCENES,
@@ -30,7 +32,7 @@ from graphs.requests import (
 from server.webhooks import CallbackUrl
 from tools.assets import AssetKind, AssetRole
 from tools.layout_models import FPS_RANGE, Aspect, Fps, Resolution
-from tools.render.models import Frame, Quality
+from tools.render.models import Quality
 from tools.speech import VOICE_PATTERN, NarrationSettings
 from tools.store import JobStatus, ProjectStatus, StageTiming
 
@@ -181,11 +183,14 @@ class VideoRenderOptions(RenderOptions):
     duration_s: Annotated[Seconds, BeforeValidator(_json_number)] | None = Field(
         default=None,
         description=f"Target length of the whole video, {MIN_DURATION_S}-{MAX_DURATION_S} s, "
-        "spread over the scenes (default 40).",
+        f"spread over the scenes (default {DEFAULT_DURATION_S:g}).",
     )
 
-    def frame(self) -> Frame:
-        return Frame(aspect=self.aspect or "16:9", resolution=self.resolution, fps=self.fps)
+    def over(self, defaults: RenderConfig) -> RenderConfig:
+        """The server's `[render]` defaults with what this request sets put over them."""
+        return defaults.merged(
+            aspect=self.aspect, resolution=self.resolution, fps=self.fps, duration_s=self.duration_s
+        )
 
 
 class BudgetOptions(BaseModel):

@@ -98,6 +98,6 @@ def test_a_rejected_key_fails_the_job_with_one_line(tmp_path: Path) -> None:
         done = run("generate", "Anything", "--data-dir", str(tmp_path), env=env)
 
     assert done.returncode == 1
-    assert done.stderr.strip().splitlines()[-1].startswith(
-        "error: the API key was rejected by openai"
+    assert (
+        done.stderr.strip().splitlines()[-1].startswith("error: the API key was rejected by openai")
     )

@@ -217,3 +217,20 @@ def test_the_cli_refuses_an_out_of_range_flag_in_one_line(tmp_path: Path) -> Non
     assert done.returncode == 2
     assert "between 15 and 60" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "manimgraph.db").exists()
+
+
+def test_the_server_takes_its_config_render_table_and_the_body_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "manimgraph.toml"
+    config.write_text('[render]\naspect = "9:16"\nfps = 24\nduration_s = 20\n')
+    monkeypatch.setenv("MANIMGRAPH_CONFIG", str(config))
+    with make_client(tmp_path / "data") as client:
+        body = {"prompt": "Bayes", "narration": {"voice": "none"}, "render": {"aspect": "1:1"}}
+        accepted = client.post("/api/v1/generate", json=body)
+        assert accepted.status_code == 202, accepted.text
+        job_id = accepted.json()["job_id"]
+        request = client.get(f"/api/v1/jobs/{job_id}").json()["request"]
+        client.post(f"/api/v1/jobs/{job_id}/cancel")
+    assert request["frame"] == {"aspect": "1:1", "resolution": None, "fps": 24}
+    assert request["target_duration"] == 20

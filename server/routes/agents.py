@@ -62,10 +62,12 @@ def _agent_errors() -> Iterator[None]:
 )
 async def plan(body: PlanBody, _: CallerDep, manager: ManagerDep) -> PlanOutcome:
     """The planner's plan for a prompt (title and scenes), without rendering anything."""
-    fields = body.model_dump(include={"prompt", "scene_count", "style"})
-    if body.duration_s is not None:
-        fields["target_duration"] = body.duration_s
-    request = GenerateRequest.model_validate(fields)
+    request = GenerateRequest(
+        prompt=body.prompt,
+        scene_count=body.scene_count,
+        style=body.style,
+        target_duration=body.duration_s,
+    )
     models = model_specs(body.models)
     with _agent_errors():
         return await plan_only(request, models, manager.room.models, body.budget.budget())
@@ -95,7 +97,9 @@ async def render(
     """Render one scene file in the sandbox through the graph's render-and-repair loop (no
     model): poll `status_url` for the video, the layout report and the repairs."""
     settings = RenderSettings(
-        quality=body.quality, frame=body.render.frame(), timeout_s=body.render.max_scene_seconds
+        quality=body.quality,
+        frame=body.render.over(manager.room.models.render).frame(),
+        timeout_s=body.render.max_scene_seconds,
     )
     record = await store.create_scene_render(
         body.code, body.quality, scene_name=body.scene_name, owner=caller.owner

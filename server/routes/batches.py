@@ -41,7 +41,7 @@ async def create_batch(
     for index, member in enumerate(body.jobs):
         try:
             assets = await job_assets(store, member.assets, caller.owner)
-            specs.append(generate_spec(member, assets))
+            specs.append(generate_spec(member, assets, manager.room.models.render))
         except ApiError as exc:
             raise ApiError(exc.status, exc.error_code, f"jobs[{index}]: {exc.detail}") from exc
     try:

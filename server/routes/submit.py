@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, status
 
+from agents.config import RenderConfig
 from agents.models import ModelSpec, Role
 from graphs.errors import NotFound
 from graphs.jobs import ProjectBusy
@@ -103,13 +104,18 @@ async def generate(
 ) -> Accepted:
     """Start making a video from a prompt, with the caller's uploaded images and music."""
     assets = await job_assets(store, body.assets, caller.owner)
-    return await _submit(manager, generate_spec(body, assets), caller, idempotency_key)
+    spec = generate_spec(body, assets, manager.room.models.render)
+    return await _submit(manager, spec, caller, idempotency_key)
 
 
-def generate_spec(body: GenerateBody, assets: tuple[JobAsset, ...]) -> JobSpec:
-    """The job spec of a generate body whose `assets` were resolved (`job_assets`); a 422
+def generate_spec(
+    body: GenerateBody, assets: tuple[JobAsset, ...], defaults: RenderConfig
+) -> JobSpec:
+    """The job spec of a generate body whose `assets` were resolved (`job_assets`), its
+    unset picture and length taken from the server's `[render]` config; a 422
     `invalid_model` for an unknown provider."""
     models = model_specs(body.models)
+    render = body.render.over(defaults)
     request = GenerateRequest(
         prompt=body.prompt,
         scene_count=body.scene_count,
@@ -117,9 +123,9 @@ def generate_spec(body: GenerateBody, assets: tuple[JobAsset, ...]) -> JobSpec:
         quality=body.quality,
         fallback=body.fallback,
         burn_subtitles=body.burn_subtitles,
-        frame=body.render.frame(),
+        frame=render.frame(),
         assets=assets,
-        **({} if body.render.duration_s is None else {"target_duration": body.render.duration_s}),
+        target_duration=render.duration_s,
     )
     return JobSpec(
         request=request,
