@@ -7,7 +7,6 @@ With `--json`, stdout carries exactly one JSON object and progress goes to stder
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import socket
@@ -24,6 +23,8 @@ from platformdirs import user_data_dir
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
+
+from server.answer import print_answer
 
 # Heavy modules (LangChain, LangGraph, SQLAlchemy, the render tools, uvicorn) are imported
 # in the commands that use them, so `--help`, `list`, `show` and `status` answer fast
@@ -233,15 +234,6 @@ def _artifacts_url() -> str | None:
     return os.environ.get("MANIMGRAPH_ARTIFACTS_URL") or None
 
 
-def _show(payload: BaseModel | dict[str, Any], as_json: bool) -> None:
-    """One JSON line on stdout with --json, else pretty JSON for people."""
-    data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
-    if as_json:
-        sys.stdout.write(json.dumps(data) + "\n")
-    else:
-        Console().print_json(data=data)
-
-
 def _local_summary(
     summary: VersionSummary, artifacts: ArtifactStore, job: JobRecord | None
 ) -> dict:
@@ -269,7 +261,7 @@ def _print_summary(
     from server.progress_view import print_summary
 
     if as_json:
-        _show(data, True)
+        print_answer(data, True)
         return
     print_summary(stderr, summary.title, summary.version, summary.scenes, usage)
     Console().print(f"video: {data['video']}", highlight=False, soft_wrap=True)
@@ -355,7 +347,7 @@ async def _drive(
         except (JobError, ProviderError) as exc:
             failed = await room.store.get_job(job.id)
             if as_json and failed is not None:
-                _show(_job_json(failed), True)
+                print_answer(_job_json(failed), True)
             _fail(str(exc), 1)
         done = await room.store.get_job(job.id)
         data = _local_summary(summary, room.store.artifacts, done)
@@ -629,7 +621,7 @@ def list_projects(
             for p in asyncio.run(read())
         ]
         if as_json:
-            _show({"projects": rows, "count": len(rows)}, True)
+            print_answer({"projects": rows, "count": len(rows)}, True)
             return
         table = Table(title="projects")
         table.add_column("project_id", no_wrap=True, min_width=32)
@@ -669,7 +661,7 @@ def render(
             raise UserError(f"quality must be low, medium or high, not {quality!r}")
         outcome = asyncio.run(run(file.read_text(), quality))  # type: ignore[arg-type]
         if as_json:
-            _show(outcome, True)
+            print_answer(outcome, True)
         elif outcome.ok:
             Console().print(f"video: {outcome.video}", highlight=False, soft_wrap=True)
         else:
@@ -719,7 +711,7 @@ def status(
                     job = await store.get_job(job_id) or job
 
     with _errors():
-        _show(_job_json(asyncio.run(read())), as_json)
+        print_answer(_job_json(asyncio.run(read())), as_json)
 
 
 @app.command()
@@ -748,7 +740,7 @@ def cancel(
         job = asyncio.run(run())
         if job is None:
             raise UserError(f"job {job_id} is not queued or running")
-        _show(_job_json(job), as_json=False)
+        print_answer(_job_json(job), as_json=False)
 
 
 @app.command()
@@ -829,7 +821,7 @@ def cleanup(
     with _errors():
         report = asyncio.run(run())
     if as_json:
-        _show(report, True)
+        print_answer(report, True)
         return
     verb = "would delete" if dry_run else "deleted"
     Console().print(
@@ -852,7 +844,7 @@ def stats(
             return await store.stats()
 
     with _errors():
-        _show(asyncio.run(run()), as_json)
+        print_answer(asyncio.run(run()), as_json)
 
 
 @app.command()
@@ -870,7 +862,7 @@ def doctor(
     with _errors():
         report = asyncio.run(run())
     if as_json:
-        _show(report, as_json)
+        print_answer(report, as_json)
     else:
         table = Table(title=f"manimgraph doctor: {report.status}")
         for column in ("check", "status", "detail"):
@@ -940,7 +932,7 @@ def download(
     with _errors():
         saved = asyncio.run(run())
     if as_json:
-        _show(saved, True)
+        print_answer(saved, True)
     else:
         Console().print(
             f"saved version {saved['version']} to {saved['path']}", highlight=False, soft_wrap=True
@@ -1015,7 +1007,7 @@ def list_jobs(
     with _errors():
         jobs, count = asyncio.run(read())
     if as_json:
-        _show({"data": [_job_json(job) for job in jobs], "count": count}, True)
+        print_answer({"data": [_job_json(job) for job in jobs], "count": count}, True)
         return
     table = Table(title=f"{count} jobs" + (f" {status_}" if status_ else ""))
     table.add_column("job_id", no_wrap=True, min_width=32)
@@ -1059,7 +1051,7 @@ def keys_create(
     with _errors():
         record, plaintext = asyncio.run(run())
         if as_json:
-            _show({"name": record.name, "key": plaintext}, True)
+            print_answer({"name": record.name, "key": plaintext}, True)
         else:
             Console().print(f"API key {record.name}: {plaintext}\nIt is not shown again.")
 
@@ -1078,7 +1070,7 @@ def keys_list(
         records = asyncio.run(run())
     if as_json:
         rows = [record.model_dump(mode="json", exclude={"id"}) for record in records]
-        _show({"data": rows, "count": len(rows)}, True)
+        print_answer({"data": rows, "count": len(rows)}, True)
         return
     table = Table(title=f"{len(records)} API keys")
     for column in ("name", "prefix", "admin", "created", "revoked"):

@@ -4,14 +4,13 @@ tables as a local run. Every failure raises `ServerError` (one line for the CLI)
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from server.answer import print_answer
 from server.client import ApiClient, ServerError
 from server.progress_view import ProgressView, print_summary
 from server.schemas import (
@@ -57,11 +56,7 @@ class Target:
         return ApiClient(self.url, self.api_key)
 
     def show(self, payload: JobPublic | JobsPublic | Accepted | JobResult | JobFinished) -> None:
-        """One JSON line on stdout with --json, else pretty JSON for people."""
-        if self.as_json:
-            sys.stdout.write(payload.model_dump_json() + "\n")
-        else:
-            Console().print_json(payload.model_dump_json())
+        print_answer(payload, self.as_json)
 
 
 def model_settings(
@@ -128,7 +123,7 @@ def _report(target: Target, accepted: Accepted, *, wait: bool, output: Path | No
         data = result.model_dump(mode="json")
         if saved is not None:
             data["output"] = str(saved)
-        sys.stdout.write(json.dumps(data) + "\n")
+        print_answer(data, True)
         return
     print_summary(target.stderr, result.title, result.version, result.scenes, result.usage)
     Console().print(f"video: {target.url}{result.video_url}", highlight=False, soft_wrap=True)
@@ -222,6 +217,6 @@ def download(target: Target, project_id: str, version: int | None, output: Path 
         path = path / name if path.is_dir() else path
         size = api.download_project(project_id, version, path)
     if target.as_json:
-        sys.stdout.write(json.dumps({"path": str(path), "version": version, "bytes": size}) + "\n")
+        print_answer({"path": str(path), "version": version, "bytes": size}, True)
     else:
         Console().print(f"saved version {version} to {path}", highlight=False, soft_wrap=True)

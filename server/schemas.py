@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -16,7 +16,6 @@ from pydantic import (
     model_validator,
 )
 
-from agents.config import RenderConfig
 from agents.models import AgentModels, ModelSpec, Role
 from agents.usage_report import Budget, UsageReport
 from graphs.requests import (
@@ -35,6 +34,9 @@ from tools.layout_models import FPS_RANGE, Aspect, Fps, Resolution
 from tools.render.models import Quality
 from tools.speech import VOICE_PATTERN, NarrationSettings
 from tools.store import JobStatus, ProjectStatus, StageTiming
+
+if TYPE_CHECKING:
+    from agents.config import RenderConfig  # its module loads LangChain: not for `--server`
 
 __all__ = [
     "API",
