@@ -4,6 +4,8 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 PROMPT  ?= Explain the Pythagorean theorem
 DEMO_DIR ?= $(CURDIR)/.demo
+# Test processes: each takes whole test files, so a file's shared fixtures are made once.
+TEST_WORKERS ?= 2
 
 .PHONY: setup system demo studio test lint bench clean
 
@@ -27,7 +29,7 @@ studio: setup
 
 test: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -14,7 +14,6 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
 
@@ -1182,6 +1181,8 @@ def _add_plugins(argv: list[str]) -> None:
     }
     if argv[1:2] and argv[1] in builtins:
         return
+    from importlib.metadata import entry_points
+
     for command in entry_points(group="manimgraph.cli"):
         if command.name in argv[1:2]:
             app.add_typer(command.load(), name=command.name)

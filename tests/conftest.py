@@ -18,6 +18,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,6 +66,16 @@ async def open_test_store(tmp_path: Path, database_url: str) -> Store:
         ...     await store.close()
     """
     return await Store.open(tmp_path / "data", database_url=database_url)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Refuse a collection in which two items share a nodeid: pytest-xdist (`make test`)
+    schedules by nodeid, so it would run one of them and silently drop the others."""
+    shared = [
+        nodeid for nodeid, count in Counter(i.nodeid for i in session.items).items() if count > 1
+    ]
+    if shared:
+        raise pytest.UsageError(f"{len(shared)} nodeids name more than one test, e.g. {shared[0]}")
 
 
 @pytest.fixture
