@@ -32,7 +32,10 @@ or the job's runner may not publish (a job the CLI runs itself)."""
 
 
 class JobState(NamedTuple):
-    """The job as of one change, and its position in the channel (None: read from the row)."""
+    """The job as of one change, and the channel's position it is as new as: the last event
+    read before it (None when there is no channel to resume from). A change read from the row
+    while the channel was quiet carries that position too, so a client that resumes from it
+    is sent every event after it, and none is skipped."""
 
     job: JobRecord
     event_id: str | None
@@ -70,7 +73,7 @@ async def job_states(
                 if (current.status, current.progress_state) != (job.status, job.progress_state):
                     job = current
                     sent = True
-                    yield JobState(job, None)
+                    yield JobState(job, cursor)
                     if job.status in TERMINAL_STATUSES:
                         return
                 continue

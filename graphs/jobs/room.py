@@ -373,7 +373,7 @@ class JobRoom:
             with suppress(asyncio.CancelledError):
                 await keeper
         usage = meter.report()
-        await self.store.save_progress(job.id, self.runner_id, _finished(progress))
+        await self._save_progress(job.id, _finished(progress))
         completed = await self.store.transition_job(
             job.id,
             (RUNNING,),
