@@ -451,7 +451,8 @@ def count(server: Served, resource: str) -> int:
 
 def test_picture_options_and_an_uploaded_image_reach_the_job(page: Page, server: Served) -> None:
     """A file that is no image is refused with the API's reason and nothing is submitted;
-    then a real PNG is uploaded and the job's stored request has it, the aspect and the length."""
+    then a real PNG is uploaded, the job's stored request has it, the aspect and the length,
+    and the portrait video plays in a portrait box."""
     jobs_before, projects_before = count(server, "jobs"), count(server, "projects")
     page.goto("/")
     page.get_by_label("Prompt").fill("Explain how a lighthouse guides ships at night")
@@ -482,8 +483,11 @@ def test_picture_options_and_an_uploaded_image_reach_the_job(page: Page, server:
     job_id = re.search(r"job=(\w+)", page.url)
     assert job_id, page.url
     job = httpx.get(f"{server.base}/api/v1/jobs/{job_id[1]}").json()
-    with suppress(httpx.HTTPError):  # only the stored request matters: stop the render
-        httpx.delete(f"{server.base}/api/v1/jobs/{job_id[1]}")
+    expect(page.get_by_role("link", name="Download video")).to_be_visible(timeout=JOB_S)
+    final = page.get_by_role("region", name="Video").locator("video")
+    expect(final).to_have_css("aspect-ratio", "480 / 854", timeout=10_000)
+    box = final.bounding_box()
+    assert box is not None and box["width"] / box["height"] == pytest.approx(480 / 854, rel=0.02)
 
     stored = httpx.get(f"{server.base}/api/v1/assets/{asset['asset_id']}").json()
     assert (stored["kind"], stored["width"], stored["height"]) == ("image", 64, 48)

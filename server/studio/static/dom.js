@@ -27,6 +27,22 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
+/**
+ * A video player whose box takes the video's own shape once its size is known, at most
+ * 70% of the window high: a portrait or square video fills it instead of playing between
+ * the bars of a 16:9 box.
+ */
+export function player(props = {}) {
+  const video = h("video", { controls: true, preload: "metadata", playsInline: true, ...props });
+  video.addEventListener("loadedmetadata", () => {
+    const { videoWidth: width, videoHeight: height } = video;
+    if (!width || !height) return;
+    video.style.aspectRatio = `${width} / ${height}`;
+    video.style.maxWidth = `calc(70vh * ${width} / ${height})`;
+  });
+  return video;
+}
+
 /** Append children (see `h`) to `el`. */
 export function append(el, children) {
   for (const child of children.flat(Infinity)) {

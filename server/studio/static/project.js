@@ -2,7 +2,7 @@
 // and one card per scene with its player, an edit box and its versions.
 
 import * as api from "./api.js";
-import { fill, h, seconds, setText, show, uid, when } from "./dom.js";
+import { fill, h, player, seconds, setText, show, uid, when } from "./dom.js";
 import { PROMPT_ITEM } from "./home.js";
 import * as jobs from "./jobstate.js";
 import { report } from "./notices.js";
@@ -95,7 +95,7 @@ export function projectView(projectId, jobParam) {
   );
 
   const finalHeading = h("h2", { id: uid("final") }, "Video");
-  const finalVideo = h("video", { controls: true, preload: "metadata", playsInline: true, "aria-label": "Final video" });
+  const finalVideo = player({ "aria-label": "Final video" });
   const finalMeta = h("p", { class: "meta" });
   const download = h("a", { class: "button primary", download: "" }, "Download video");
   const olderList = h("ul", { class: "downloads" });
@@ -342,7 +342,7 @@ export function projectView(projectId, jobParam) {
     const facts = h("p", { class: "facts" });
     const fallbackLine = h("p", { class: "fallback", hidden: true });
     const repairs = h("ul", { class: "repairs", "aria-label": `Repairs of scene ${n}`, hidden: true });
-    const video = h("video", { controls: true, preload: "metadata", playsInline: true, hidden: true });
+    const video = player({ hidden: true });
     const placeholder = h("p", { class: "placeholder" });
     const playingLine = h("p", { class: "meta" });
     const boxId = uid("edit");
