@@ -31,7 +31,7 @@ from agents.config import ConfigError, first_problem, load_model_config, read_to
 from agents.models import ROLES, ModelSpec, Role
 from agents.usage import Budget
 from graphs.limits import Limits
-from graphs.requests import DEFAULT_DURATION_S, MAX_DURATION_S, MIN_DURATION_S
+from graphs.requests import DEFAULT_DURATION_S, Seconds
 from tools.render.models import Quality
 from tools.speech import NarrationSettings
 
@@ -61,7 +61,7 @@ class EvalConfig(BaseModel):
     concurrency: int = Field(default=1, ge=1, le=32)
     quality: Quality = "low"
     style: str = "dark"
-    target_duration: float = Field(default=DEFAULT_DURATION_S, ge=MIN_DURATION_S, le=MAX_DURATION_S)
+    target_duration: Seconds = DEFAULT_DURATION_S
     narration: NarrationSettings = Field(
         default_factory=lambda: NarrationSettings(voice="none"),
         description="The voice; silent by default, so a run measures the models and its "
