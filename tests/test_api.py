@@ -161,7 +161,8 @@ def test_revert_while_an_edit_changes_the_project_is_409_project_busy(served: An
     project_id = accepted["project_id"]
     edit = client.post(
         "/api/v1/edit-scene",
-        json={"project_id": project_id, "scene_number": 1, "edit_prompt": "make it red"},
+        # a colour scene 1 never had: a new render, so the edit is still running at the revert
+        json={"project_id": project_id, "scene_number": 1, "edit_prompt": "make the title blue"},
     )
     assert edit.status_code == 202, edit.text
 
